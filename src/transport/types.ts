@@ -1,0 +1,61 @@
+/**
+ * The seam between the signal path (Session, Delivery) and whatever carries frames between
+ * peers: the in-memory network of the unit tests, the WebRTC mesh, later an invite-code mesh.
+ *
+ * A transport knows nothing of signals. It joins a session, tells who is there, carries
+ * JSON-serialisable frames to one peer at a time (in order, reliably, while the link lives),
+ * and says when a peer or the whole session is gone.
+ */
+import type { ConnectionInfo } from '../connection.js';
+
+/** Why a peer left, in OpenTok's words. */
+export type LeaveReason = 'clientDisconnected' | 'networkDisconnected' | 'forceDisconnected';
+
+/** What a transport reports upward. It never calls anything else of the session. */
+export interface TransportEvents {
+  /** A link to this peer is open and the peer has introduced itself. Once per peer per stay. */
+  peerJoined(peer: ConnectionInfo): void;
+  /** The peer is gone: it said goodbye (`clientDisconnected`) or its link died. */
+  peerLeft(connectionId: string, reason: LeaveReason): void;
+  /**
+   * A frame from a peer, parsed from JSON but NOT validated: the receiver decodes it with
+   * `src/wire`. Frames from one peer arrive in the order it sent them.
+   */
+  message(fromConnectionId: string, frame: unknown): void;
+  /** Every link is lost and the transport is trying to get back (OpenTok `sessionReconnecting`). */
+  reconnecting(): void;
+  /** Back after `reconnecting`. */
+  reconnected(): void;
+  /** The transport gave up or was closed from below; no event follows. */
+  disconnected(reason: 'networkDisconnected' | 'forceDisconnected'): void;
+  /** A peer broke the protocol below the signal layer (bad frame, over a limit). Informational. */
+  peerFault(connectionId: string | undefined, reason: string): void;
+}
+
+/** The result of a join. */
+export interface JoinResult {
+  /**
+   * Members the transport heard of but could not link to before its join timeout. The session
+   * is connected anyway; they may still arrive as `peerJoined`.
+   */
+  missing: string[];
+}
+
+/** One client's membership in one session. */
+export interface Transport {
+  /**
+   * Join the session as `self`. Peers found while joining are reported through `events`
+   * (`peerJoined`) before the promise resolves. Rejects when the session cannot be reached.
+   */
+  connect(self: ConnectionInfo, events: TransportEvents): Promise<JoinResult>;
+  /**
+   * Queue one frame to a peer. Returns false when there is no open link to it (nothing sent).
+   * Frames queue behind the channel's buffer instead of being dropped.
+   */
+  send(toConnectionId: string, frame: object): boolean;
+  /** Leave: say goodbye, close every link, clear every timer. Safe to call twice. */
+  close(): void;
+}
+
+/** Makes a transport for one session id. `initSession` calls it once per `connect()`. */
+export type TransportFactory = (sessionId: string) => Transport;

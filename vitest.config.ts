@@ -1,0 +1,47 @@
+import { defineConfig } from 'vitest/config';
+
+// happy-dom's default user agent says AppleWebKit: PeerJS's webrtc-adapter then applies Safari
+// shims and crashes. A plain Chrome-like agent avoids that.
+const happyDOM = { settings: { navigator: { userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 mesh-signal-tests' } } };
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        // Fast, no network: the signal path over the in-memory transport.
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts'],
+          environment: 'happy-dom',
+          environmentOptions: { happyDOM },
+        },
+      },
+      {
+        // Real WebRTC (@roamhq/wrtc) and a real PeerServer: run only inside a loopback namespace.
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          environment: 'happy-dom',
+          environmentOptions: { happyDOM },
+          pool: 'forks', // wrtc segfaults under worker threads
+          setupFiles: ['test/integration/setup-wrtc.ts'],
+          globalSetup: ['test/integration/global-peer-server.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        // Real Chromium pages loading dist/mesh-signal.js: run only inside a loopback namespace.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
+  },
+});
