@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+/**
+ * Builds what a page loads with `<script type="module">` and no bundler:
+ *
+ *   dist/mesh-signal.js       one self-contained ES module (es2020, browser) + source map
+ *   dist/mesh-signal.min.js   the same, minified + source map
+ *   dist/types/               type declarations (tsc, from tsconfig.json)
+ *   dist/demo/                the demo page; it imports ../mesh-signal.js, so the whole dist/
+ *                             folder can be put on any static host as it is
+ *
+ * simple-peer (and readable-stream under it) is written for Node/browserify. From source it needs
+ * Node's `events` and `buffer` modules (the npm packages of the same names are the browser
+ * versions), the `global` name, and a `process` object for `process.nextTick`. We give it those
+ * and nothing else: no Node polyfill bundle.
+ *
+ * Usage: node scripts/build.mjs [--entry path/to/index.ts] [--quiet]
+ * (`--entry` is for trying the build against another entry point.)
+ */
+import * as esbuild from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(join(root, 'package.json'));
+const args = process.argv.slice(2);
+const argValue = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quiet = args.includes('--quiet');
+const say = (...parts) => {
+  if (!quiet) console.log(...parts);
+};
+
+const entry = resolve(root, argValue('--entry') ?? 'src/index.ts');
+const dist = join(root, 'dist');
+
+/**
+ * `process` as simple-peer's dependencies use it: `process.nextTick(fn, ...args)` (readable-stream,
+ * randombytes), `process.env.DEBUG` (debug), `process.browser`. A microtask is what browserify's
+ * shim approximates with a timer; a microtask keeps stream callbacks in order and is faster.
+ */
+const PROCESS_SHIM = `
+export const process = {
+  browser: true,
+  env: {},
+  argv: [],
+  version: '',
+  versions: {},
+  platform: 'browser',
+  nextTick(fn, ...args) {
+    queueMicrotask(() => fn(...args));
+  },
+};
+`;
+const PROCESS_SHIM_PATH = 'mesh-signal:process-shim';
+
+/** Node module names the bundle may import, mapped to their browser packages in node_modules. */
+const BROWSER_PACKAGES = {
+  events: require.resolve('events/'),
+  buffer: require.resolve('buffer/'),
+};
+
+/** Resolves the shim and the browser packages; refuses any other Node built-in loudly. */
+const browserModules = {
+  name: 'mesh-signal-browser-modules',
+  setup(build) {
+    build.onResolve({ filter: /^mesh-signal:process-shim$/ }, () => ({
+      path: PROCESS_SHIM_PATH,
+      namespace: 'mesh-signal-shim',
+    }));
+    build.onLoad({ filter: /.*/, namespace: 'mesh-signal-shim' }, () => ({
+      contents: PROCESS_SHIM,
+      loader: 'js',
+    }));
+    build.onResolve({ filter: /^(node:)?(events|buffer)\/?$/ }, (a) => ({
+      path: BROWSER_PACKAGES[a.path.replace(/^node:/, '').replace(/\/$/, '')],
+    }));
+  },
+};
+
+/** @type {import('esbuild').BuildOptions} */
+const common = {
+  entryPoints: [entry],
+  bundle: true,
+  format: 'esm',
+  platform: 'browser',
+  target: 'es2020',
+  sourcemap: true,
+  define: { global: 'globalThis' },
+  inject: [PROCESS_SHIM_PATH],
+  plugins: [browserModules],
+  legalComments: 'eof',
+  logLevel: 'warning',
+  metafile: true,
+};
+
+function sizeLine(file) {
+  const bytes = readFileSync(file);
+  const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
+  return `${relative(root, file).padEnd(26)} ${kib(bytes.length).padStart(10)}  gzip ${kib(gzipSync(bytes, { level: 9 }).length).padStart(9)}`;
+}
+
+async function main() {
+  const started = Date.now();
+  if (!existsSync(entry)) throw new Error(`entry point ${relative(root, entry)} does not exist`);
+  // Only what this script writes: dist/types and dist/demo may hold stale files from old sources.
+  for (const stale of ['types', 'demo']) rmSync(join(dist, stale), { recursive: true, force: true });
+  mkdirSync(dist, { recursive: true });
+
+  const outfile = join(dist, 'mesh-signal.js');
+  const minfile = join(dist, 'mesh-signal.min.js');
+  const [plain] = await Promise.all([
+    esbuild.build({ ...common, outfile }),
+    esbuild.build({ ...common, outfile: minfile, minify: true }),
+  ]);
+
+  // A Node built-in left in the bundle would fail only when a page loads it: check here.
+  const builtins = new Set(require('node:module').builtinModules);
+  const nodeImports = Object.values(plain.metafile.inputs)
+    .flatMap((input) => input.imports)
+    .filter((imp) => imp.external && builtins.has(imp.path.replace(/^node:/, '')));
+  if (nodeImports.length > 0) {
+    throw new Error(`the bundle imports Node built-ins: ${nodeImports.map((i) => i.path).join(', ')}`);
+  }
+
+  // Declarations: tsc from the project's strict tsconfig. Type errors fail the build.
+  const tsc = require.resolve('typescript/bin/tsc');
+  if (entry === resolve(root, 'src/index.ts')) {
+    try {
+      execFileSync(
+        process.execPath,
+        [tsc, '-p', 'tsconfig.json', '--emitDeclarationOnly', '--declaration', '--outDir', 'dist/types'],
+        { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+    } catch (error) {
+      process.stderr.write(String(error.stdout ?? '') + String(error.stderr ?? ''));
+      throw new Error('tsc: type declarations failed (errors above)');
+    }
+  }
+
+  // The demo: static files whose imports are relative to dist/ (../mesh-signal.js).
+  const demoSrc = join(root, 'demo');
+  if (existsSync(demoSrc)) cpSync(demoSrc, join(dist, 'demo'), { recursive: true });
+
+  say(sizeLine(outfile));
+  say(sizeLine(minfile));
+  say(`built in ${Date.now() - started} ms`);
+}
+
+main().catch((error) => {
+  console.error(`build failed: ${error.message}`);
+  process.exit(1);
+});
