@@ -1,0 +1,172 @@
+/**
+ * One HTTP server for an offline session: the static files of `dist/` (library + demo page) and a
+ * PeerServer (the `peer` package) mounted on the same port, so a LAN needs one address only.
+ *
+ * @example
+ * const server = await startServer({ host: '127.0.0.1', port: 0 });
+ * console.log(server.url);   // http://127.0.0.1:41234/   → redirects to /demo/
+ * await server.close();
+ */
+import { createHook, executionAsyncResource } from 'node:async_hooks';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ExpressPeerServer } from 'peer';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+// express and ws are what `peer` is built on (its dependencies): take the very copies peer uses.
+const requireFromPeer = createRequire(require.resolve('peer'));
+const express = requireFromPeer('express');
+const { WebSocketServer } = requireFromPeer('ws');
+
+/** The PeerJS key the demo and the library use unless told otherwise. */
+export const PEERJS_KEY = 'peerjs';
+
+/**
+ * `peer` 1.0.2 has no stop method: its two housekeeping loops (message expiry, dead-client check)
+ * re-arm a `setTimeout` forever and keep Node alive. Every timer created while mounting a
+ * PeerServer — and, through async context, every re-armed one — is recorded against that server,
+ * so `close()` can clear the pending one and the loop ends.
+ */
+const TIMER_OWNER = Symbol('mesh-signal peer-server timers');
+/** asyncId → the owner set of a recorded timer, to forget it once it fired. */
+const recordedTimers = new Map();
+let hookUsers = 0;
+const timerHook = createHook({
+  init(asyncId, type, _triggerId, resource) {
+    if (type !== 'Timeout') return;
+    // `executionAsyncResource()` is the context creating the timer: the mount call (tagged
+    // below) or a timer callback of the loop, whose Timeout carries the tag on.
+    const owner = executionAsyncResource()?.[TIMER_OWNER];
+    if (owner) {
+      resource[TIMER_OWNER] = owner;
+      owner.add(resource);
+      recordedTimers.set(asyncId, { owner, resource });
+    }
+  },
+  destroy(asyncId) {
+    const entry = recordedTimers.get(asyncId);
+    if (!entry) return;
+    recordedTimers.delete(asyncId);
+    entry.owner.delete(entry.resource);
+  },
+});
+
+/**
+ * Starts the server and resolves once it listens.
+ *
+ * @param {object} [options]
+ * @param {string} [options.host]      interface to bind; default all ('0.0.0.0'). Tests pass 127.0.0.1.
+ * @param {number} [options.port]      default 8080; 0 picks a free port.
+ * @param {string} [options.peerPath]  where the PeerServer lives; PeerJS clients pass it as `path`.
+ * @param {string} [options.staticDir] served at '/'; default the repository's dist/.
+ * @param {(line: string) => void} [options.log] one line per notable event; default silent.
+ * @param {object} [options.peerOptions] extra options for the PeerServer (e.g. `alive_timeout`).
+ * @returns {Promise<{ url: string, host: string, port: number, peerPath: string, key: string,
+ *   server: import('node:http').Server, close(): Promise<void> }>}
+ */
+export async function startServer({
+  host = '0.0.0.0',
+  port = 8080,
+  peerPath = '/peerjs',
+  staticDir = join(root, 'dist'),
+  log = () => {},
+  peerOptions = {},
+} = {}) {
+  if (!existsSync(join(staticDir, 'mesh-signal.js'))) {
+    throw new Error(`${join(staticDir, 'mesh-signal.js')} is missing: run \`npm run build\` first`);
+  }
+  const app = express();
+  app.disable('x-powered-by');
+  const server = createServer(app);
+
+  // Every socket, so close() can end keep-alive HTTP connections and WebSockets at once.
+  const sockets = new Set();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+
+  /** @type {WebSocketServer | undefined} */
+  let wss;
+  const peerServer = ExpressPeerServer(server, {
+    key: PEERJS_KEY,
+    allow_discovery: false,
+    ...peerOptions,
+    path: '/',
+    createWebSocketServer: (options) => {
+      wss = new WebSocketServer(options);
+      return wss;
+    },
+  });
+  peerServer.on('connection', (client) => log(`peer joined   ${client.getId()}`));
+  peerServer.on('disconnect', (client) => log(`peer left     ${client.getId()}`));
+  peerServer.on('error', (error) => log(`peer server error: ${error?.message ?? error}`));
+
+  // Mounting starts the PeerServer's loops: tag the context so their timers are recorded.
+  const timers = new Set();
+  hookUsers += 1;
+  if (hookUsers === 1) timerHook.enable();
+  const mountContext = executionAsyncResource();
+  const hadTag = Object.prototype.hasOwnProperty.call(mountContext, TIMER_OWNER);
+  const previousTag = mountContext[TIMER_OWNER];
+  mountContext[TIMER_OWNER] = timers;
+  try {
+    app.use(peerPath, peerServer);
+  } finally {
+    if (hadTag) mountContext[TIMER_OWNER] = previousTag;
+    else delete mountContext[TIMER_OWNER];
+  }
+
+  app.get('/', (req, res) => {
+    const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
+    res.redirect(302, `demo/${query}`);
+  });
+  app.use(
+    express.static(staticDir, {
+      // A rebuilt bundle must reach the next page load: revalidate every time.
+      setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
+    }),
+  );
+
+  await new Promise((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(port, host, () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  const address = server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  const urlHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host.includes(':') ? `[${host}]` : host;
+  log(`listening on ${host}:${actualPort}`);
+
+  let closing;
+  const close = () => {
+    closing ??= new Promise((resolveClose) => {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      hookUsers -= 1;
+      if (hookUsers === 0) timerHook.disable();
+      for (const client of wss?.clients ?? []) client.terminate();
+      wss?.close();
+      server.close(() => resolveClose());
+      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections?.();
+    }).then(() => log('stopped'));
+    return closing;
+  };
+
+  return {
+    url: `http://${urlHost}:${actualPort}/`,
+    host,
+    port: actualPort,
+    peerPath,
+    key: PEERJS_KEY,
+    server,
+    close,
+  };
+}
