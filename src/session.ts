@@ -1,0 +1,294 @@
+/**
+ * The OpenTok-shaped Session: connect, signal, events. It owns the connection state and the
+ * members; delivery (acks, timeouts, dedup) is `Delivery`'s, links are the transport's.
+ *
+ * | state        | connect()            | signal()                              | transport event       |
+ * |--------------|----------------------|---------------------------------------|-----------------------|
+ * | disconnected | → connecting         | 500                                   | —                     |
+ * | connecting   | same promise         | 500                                   | joined → connected    |
+ * | connected    | resolves at once     | sent                                  | reconnecting →        |
+ * | reconnecting | resolves at once     | queued (retryAfterReconnect) or 500   | reconnected → connected |
+ * Any state → disconnected on `disconnect()` or when the transport gives up.
+ */
+import { Connection, MAX_CONNECTION_DATA_CHARS, type ConnectionInfo } from './connection.js';
+import { Delivery } from './delivery/delivery.js';
+import { Emitter } from './events.js';
+import { randomId } from './ids.js';
+import type { SessionDisconnectEvent, SessionEvents } from './session-events.js';
+import { ErrorCode, SignalError } from './signal/errors.js';
+import { checkSignal, type CheckedSignal, type SignalOptions } from './signal/validate.js';
+import type { LeaveReason, Transport, TransportEvents, TransportFactory } from './transport/types.js';
+
+export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+
+/** Default time a signal waits for its acknowledgement before failing with 408. */
+export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+
+/** What the signal path itself needs; transports take their own options. */
+export interface SessionCoreOptions {
+  /** Makes the transport for each `connect()`. */
+  transport: TransportFactory;
+  /** Milliseconds a signal waits for every target's acknowledgement (default 10 000), then 408. */
+  ackTimeout?: number;
+}
+
+/** `connect()`'s options. `data` becomes `connection.data` (at most 1000 characters). */
+export interface ConnectOptions {
+  data?: string;
+}
+
+type Completion = (error: SignalError | null) => void;
+
+interface QueuedSignal {
+  checked: CheckedSignal;
+  signal: unknown;
+  resolve(): void;
+  reject(error: SignalError): void;
+}
+
+const noop = () => {};
+
+function report(error: unknown): void {
+  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+  else setTimeout(() => { throw error; });
+}
+
+/** Calls an app's completion handler once the promise settles; a throwing handler is reported. */
+function complete(promise: Promise<void>, handler: Completion | undefined): Promise<void> {
+  if (typeof handler === 'function') {
+    promise.then(() => handler(null), (error: SignalError) => handler(error)).catch(report);
+    promise.catch(noop); // the handler heard it: the promise must not also reject unhandled
+  }
+  return promise;
+}
+
+/**
+ * One client's view of one session. Create it with `initSession()`.
+ *
+ * @example
+ * const session = initSession('room-1', { peerjs: { host: location.hostname, port: 9000, path: '/peerjs' } });
+ * session.on('signal:chat', (e) => console.log(e.from.data, e.data));
+ * await session.connect({ data: 'alice' });
+ * await session.signal({ type: 'chat', data: 'hello' });
+ */
+export class Session extends Emitter<SessionEvents> {
+  /** The session id passed to `initSession`. */
+  readonly sessionId: string;
+  /** This client's own connection while connected; undefined otherwise. */
+  connection: Connection | undefined;
+
+  readonly #options: Required<SessionCoreOptions>;
+  #state: SessionState = 'disconnected';
+  #transport: Transport | undefined;
+  #delivery: Delivery | undefined;
+  #connecting: Promise<void> | undefined;
+  /** Live members other than oneself, by connection id. */
+  readonly #members = new Map<string, Connection>();
+  /** Members announced to the app with `connectionCreated` (the others joined during connect). */
+  readonly #announced = new Set<string>();
+  /** Ids that were members and left, so a signal to them is 404, not 400. */
+  readonly #departed = new Set<string>();
+  #queued: QueuedSignal[] = [];
+
+  constructor(sessionId: string, options: SessionCoreOptions) {
+    super();
+    if (typeof sessionId !== 'string' || sessionId.length === 0) throw new TypeError('initSession needs a non-empty session id string');
+    if (typeof options?.transport !== 'function') throw new TypeError('Session needs a transport factory');
+    const ackTimeout = options.ackTimeout ?? DEFAULT_ACK_TIMEOUT_MS;
+    if (!(ackTimeout > 0 && Number.isFinite(ackTimeout))) throw new TypeError(`ackTimeout must be a positive number of milliseconds, not ${ackTimeout}`);
+    this.sessionId = sessionId;
+    this.#options = { transport: options.transport, ackTimeout };
+  }
+
+  /** 'disconnected' | 'connecting' | 'connected' | 'reconnecting'. */
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** True while connected (or reconnecting), as OpenTok's `isConnected()`. */
+  isConnected(): boolean {
+    return this.#state === 'connected' || this.#state === 'reconnecting';
+  }
+
+  /** The other live connections of the session. */
+  get connections(): Connection[] {
+    return [...this.#members.values()];
+  }
+
+  /**
+   * Joins the session. Resolves (and calls `completionHandler(null)`) once connected, after
+   * `sessionConnected`. Accepts `connect()`, `connect(cb)`, `connect({ data })`,
+   * `connect({ data }, cb)`, and OpenTok's `connect(token, cb)` (the token is not used yet).
+   */
+  connect(options?: ConnectOptions | string | Completion, completionHandler?: Completion): Promise<void> {
+    if (typeof options === 'function') [options, completionHandler] = [undefined, options];
+    const connectOptions = typeof options === 'object' && options !== null ? options : {};
+    return complete(this.#connect(connectOptions), completionHandler);
+  }
+
+  /**
+   * Sends a signal. `to` omitted: to every connection, the sender's own included. Resolves (and
+   * calls `completionHandler(null)`) when every target's app has received it; otherwise fails
+   * with a SignalError (`code`, `name`, `message`, `signal`, and `failures` per target).
+   */
+  signal(signal?: SignalOptions, completionHandler?: Completion): Promise<void> {
+    return complete(this.#signal(signal), completionHandler);
+  }
+
+  /** Leaves the session: peers get `connectionDestroyed` (clientDisconnected). Safe to call twice. */
+  disconnect(): void {
+    if (this.#state === 'disconnected') return;
+    this.#teardown('clientDisconnected');
+  }
+
+  #connect(options: ConnectOptions): Promise<void> {
+    if (this.#state === 'connecting') return this.#connecting!;
+    if (this.#state !== 'disconnected') return Promise.resolve();
+    const data = options.data ?? '';
+    if (typeof data !== 'string' || data.length > MAX_CONNECTION_DATA_CHARS) {
+      return Promise.reject(new SignalError(ErrorCode.INVALID_PARAMETER, `connect data must be a string of at most ${MAX_CONNECTION_DATA_CHARS} characters`));
+    }
+    const self = new Connection(randomId(), Date.now(), data);
+    const transport = this.#options.transport(this.sessionId);
+    this.#state = 'connecting';
+    this.connection = self;
+    this.#transport = transport;
+    this.#delivery = new Delivery({
+      self,
+      ackTimeoutMs: this.#options.ackTimeout,
+      send: (to, frame) => transport.send(to, frame),
+      connectionOf: (id) => this.#members.get(id),
+      dispatch: (from, type, data) => this.#dispatchSignal(from, type, data),
+      fault: (from, reason) => this.emit('peerError', { type: 'peerError', target: this, from, reason }),
+    });
+    this.#connecting = transport.connect({ ...self }, this.#eventsFor(transport)).then(
+      (joined) => {
+        if (this.#transport !== transport) throw new SignalError(ErrorCode.CONNECT_FAILED, 'disconnect() was called before the session connected');
+        this.#state = 'connected';
+        this.#connecting = undefined;
+        const others = this.connections;
+        this.emit('sessionConnected', { type: 'sessionConnected', target: this, connections: others, missing: joined.missing });
+        // As OpenTok does: connectionCreated for one's own connection, then for everyone present.
+        this.emit('connectionCreated', { type: 'connectionCreated', target: this, connection: self });
+        for (const connection of others) this.#announce(connection);
+      },
+      (cause: unknown) => {
+        if (this.#transport === transport) this.#teardown('networkDisconnected', false);
+        if (cause instanceof SignalError) throw cause;
+        throw new SignalError(ErrorCode.CONNECT_FAILED, `could not connect to session ${this.sessionId}: ${(cause as Error)?.message ?? cause}`);
+      },
+    );
+    return this.#connecting;
+  }
+
+  /** Transport events, bound to one transport: events from an old, closed one are ignored. */
+  #eventsFor(transport: Transport): TransportEvents {
+    const live = () => this.#transport === transport;
+    return {
+      peerJoined: (info) => live() && this.#peerJoined(info),
+      peerLeft: (id, reason) => live() && this.#peerLeft(id, reason),
+      message: (from, frame) => live() && this.#delivery!.receive(from, frame),
+      peerFault: (id, reason) => {
+        if (live()) this.emit('peerError', { type: 'peerError', target: this, from: id === undefined ? undefined : this.#members.get(id), reason });
+      },
+      reconnecting: () => {
+        if (!live() || this.#state !== 'connected') return;
+        this.#state = 'reconnecting';
+        this.emit('sessionReconnecting', { type: 'sessionReconnecting', target: this });
+      },
+      reconnected: () => {
+        if (!live() || this.#state !== 'reconnecting') return;
+        this.#state = 'connected';
+        this.emit('sessionReconnected', { type: 'sessionReconnected', target: this });
+        this.#flushQueued();
+      },
+      disconnected: (reason) => live() && this.#teardown(reason),
+    };
+  }
+
+  #peerJoined(info: ConnectionInfo): void {
+    const self = this.connection!;
+    if (info.connectionId === self.connectionId || this.#members.has(info.connectionId)) return;
+    const connection = new Connection(info.connectionId, info.creationTime, info.data);
+    this.#members.set(connection.connectionId, connection);
+    this.#departed.delete(connection.connectionId);
+    if (this.#state === 'connected' || this.#state === 'reconnecting') this.#announce(connection);
+  }
+
+  #announce(connection: Connection): void {
+    this.#announced.add(connection.connectionId);
+    this.emit('connectionCreated', { type: 'connectionCreated', target: this, connection });
+  }
+
+  #peerLeft(connectionId: string, reason: LeaveReason): void {
+    const connection = this.#members.get(connectionId);
+    if (!connection) return;
+    this.#members.delete(connectionId);
+    this.#departed.add(connectionId);
+    this.#delivery!.peerLeft(connectionId, `connection ${connectionId} left the session (${reason}) before acknowledging`);
+    if (this.#announced.delete(connectionId)) {
+      this.emit('connectionDestroyed', { type: 'connectionDestroyed', target: this, connection, reason });
+    }
+  }
+
+  #dispatchSignal(from: Connection, type: string, data: string): void {
+    const event = { type, data, from, target: this };
+    this.emit('signal', event);
+    if (type) this.emit(`signal:${type}`, event);
+  }
+
+  #signal(signal: SignalOptions | undefined): Promise<void> {
+    if (!this.isConnected()) {
+      return Promise.reject(new SignalError(ErrorCode.NOT_CONNECTED, `the session is ${this.#state}; call connect() first`, signal));
+    }
+    const checked = checkSignal(signal, (id) =>
+      this.#members.has(id) || id === this.connection!.connectionId ? 'member' : this.#departed.has(id) ? 'departed' : 'unknown');
+    if (checked instanceof SignalError) return Promise.reject(checked);
+    if (this.#state === 'reconnecting') {
+      if (!checked.retryAfterReconnect) {
+        return Promise.reject(new SignalError(ErrorCode.NOT_CONNECTED, 'the session is reconnecting and retryAfterReconnect is false', signal));
+      }
+      return new Promise((resolve, reject) => this.#queued.push({ checked, signal, resolve, reject }));
+    }
+    return this.#send(checked, signal);
+  }
+
+  #send(checked: CheckedSignal, signal: unknown): Promise<void> {
+    const self = this.connection!;
+    let targets: Connection[];
+    if (checked.to === undefined) {
+      targets = [self, ...this.#members.values()];
+    } else {
+      const id = checked.to.connectionId;
+      const target = id === self.connectionId ? self : this.#members.get(id);
+      if (!target) return Promise.reject(new SignalError(ErrorCode.NOT_FOUND, `connection ${id} is no longer connected to the session`, signal));
+      targets = [target];
+    }
+    return this.#delivery!.send(targets, checked.type, checked.data, signal);
+  }
+
+  #flushQueued(): void {
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const item of queued) this.#send(item.checked, item.signal).then(item.resolve, item.reject);
+  }
+
+  /** Ends this stay: closes the transport, fails what waits, forgets members. */
+  #teardown(reason: SessionDisconnectEvent['reason'], announce = true): void {
+    const transport = this.#transport;
+    this.#transport = undefined;
+    this.#state = 'disconnected';
+    this.#connecting = undefined;
+    transport?.close();
+    this.#delivery?.close('the session disconnected before every acknowledgement arrived');
+    this.#delivery = undefined;
+    const queued = this.#queued;
+    this.#queued = [];
+    for (const item of queued) item.reject(new SignalError(ErrorCode.NOT_CONNECTED, 'the session disconnected while reconnecting', item.signal));
+    this.#members.clear();
+    this.#announced.clear();
+    this.#departed.clear();
+    this.connection = undefined;
+    if (announce) this.emit('sessionDisconnected', { type: 'sessionDisconnected', target: this, reason });
+  }
+}

@@ -1,0 +1,44 @@
+/** The limits a signal must keep, shared by the sender's checks and the receiver's decoder. */
+
+/** Longest signal type, in UTF-8 bytes (OpenTok: 128). */
+export const MAX_TYPE_BYTES = 128;
+/** Largest signal data, in UTF-8 bytes (OpenTok: "8 KB"). */
+export const MAX_DATA_BYTES = 8192;
+/** The characters OpenTok documents for a type. (The SDK also lets '.' through; the docs do not.) */
+export const TYPE_PATTERN = /^[A-Za-z0-9\-_~]*$/;
+
+const encoder = new TextEncoder();
+
+/** UTF-8 length of a string without allocating for the common all-ASCII case. */
+export function utf8Bytes(text: string): number {
+  const bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    // Past ASCII: let the encoder count, it knows lone surrogates become 3-byte U+FFFD.
+    return encoder.encode(text).length;
+  }
+  return bytes;
+}
+
+/** Why a type is refused, or undefined when it is fine. Only ASCII passes the pattern. */
+export function typeProblem(type: string): { code: 400 | 413; message: string } | undefined {
+  const bytes = type.length > MAX_TYPE_BYTES / 3 ? utf8Bytes(type) : type.length;
+  if (bytes > MAX_TYPE_BYTES) {
+    return { code: 413, message: `type is ${bytes} bytes; the limit is ${MAX_TYPE_BYTES}` };
+  }
+  if (!TYPE_PATTERN.test(type)) {
+    const bad = [...type].find((ch) => !TYPE_PATTERN.test(ch)) ?? '';
+    const shown = bad === ' ' ? 'a space' : `'${bad}' (U+${bad.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+    return { code: 400, message: `type has ${shown}; allowed: A-Z a-z 0-9 - _ ~` };
+  }
+  return undefined;
+}
+
+/** Why data is refused, or undefined when it is fine. */
+export function dataProblem(data: string): { code: 413; message: string } | undefined {
+  // Cheap upper bound first: a string of n UTF-16 units is at most 3n UTF-8 bytes.
+  if (data.length * 3 <= MAX_DATA_BYTES) return undefined;
+  const bytes = utf8Bytes(data);
+  return bytes > MAX_DATA_BYTES ? { code: 413, message: `data is ${bytes} bytes of UTF-8; the limit is ${MAX_DATA_BYTES}` } : undefined;
+}

@@ -1,0 +1,165 @@
+/**
+ * The mesh's own control frames, and the one place that turns bytes from a channel into a value.
+ *
+ * Every frame is a JSON object with a string field `t`. Kinds starting with `m.` belong to the
+ * mesh (this file); every other object goes up to the signal layer unvalidated. Everything here
+ * is peer input: decoded from `unknown`, bounded, never thrown out of.
+ *
+ * | kind        | travels over            | meaning                                                   |
+ * |-------------|-------------------------|-----------------------------------------------------------|
+ * | `m.hello`   | mesh link, first frame  | who I am, whom I am linked to, whether I hold the rendezvous id |
+ * | `m.bye`     | mesh link               | I leave on purpose (`clientDisconnected`)                 |
+ * | `m.ping`    | mesh link               | I am alive (any frame counts; this one is sent when idle) |
+ * | `m.intro`   | mesh link               | I now hold the rendezvous id                               |
+ * | `m.sdp`     | mesh link or bootstrap  | an offer/answer from `from` to `to`, relayed if `to` is not the receiver |
+ * | `m.join`    | bootstrap channel       | a newcomer introduces itself to the introducer            |
+ * | `m.members` | bootstrap channel       | the introducer's answer: its id and the members to link to |
+ */
+import { MAX_CONNECTION_DATA_CHARS, type ConnectionInfo } from '../connection.js';
+
+/**
+ * Largest frame accepted from a channel, in UTF-8 bytes, checked before parsing. A signal's
+ * data is at most 8192 bytes, but JSON escaping can grow it up to 6× (`\u0000`), so the bound
+ * leaves room for the worst legal signal plus its envelope.
+ */
+export const MAX_FRAME_BYTES = 64 * 1024;
+/** Longest connection id (or PeerJS id) accepted from a peer. */
+export const MAX_ID_CHARS = 128;
+/** Most members a `m.hello` or `m.members` frame may list. */
+export const MAX_MEMBERS = 256;
+/** Longest SDP accepted in an `m.sdp` frame (no trickle: the candidates are inside). */
+export const MAX_SDP_CHARS = 32 * 1024;
+/** Prefix of every mesh control kind; the signal layer never sees these. */
+export const MESH_KIND_PREFIX = 'm.';
+
+/** An offer or an answer as simple-peer emits it with `trickle: false`. */
+export interface SdpPayload {
+  type: 'offer' | 'answer';
+  sdp: string;
+}
+
+export type MeshFrame =
+  | { t: 'm.hello'; info: ConnectionInfo; members: string[]; intro: boolean }
+  | { t: 'm.bye' }
+  | { t: 'm.ping' }
+  | { t: 'm.intro' }
+  | { t: 'm.sdp'; from: string; to: string; sdp: SdpPayload }
+  | { t: 'm.join'; info: ConnectionInfo }
+  | { t: 'm.members'; intro: string; members: string[] };
+
+export type Decoded<T> = { ok: true; frame: T } | { ok: false; reason: string };
+export type Parsed = { ok: true; value: unknown } | { ok: false; reason: string };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Bytes or text from a channel → one JSON value. Checks the size before decoding or parsing.
+ * @example parseFrameBytes(new TextEncoder().encode('{"t":"m.ping"}')) // { ok: true, value: { t: 'm.ping' } }
+ */
+export function parseFrameBytes(raw: unknown): Parsed {
+  let text: string;
+  if (typeof raw === 'string') {
+    // UTF-16 units never exceed UTF-8 bytes, so this rejects every over-long string cheaply.
+    if (raw.length > MAX_FRAME_BYTES) return { ok: false, reason: `frame of ${raw.length} chars exceeds ${MAX_FRAME_BYTES} bytes` };
+    text = raw;
+  } else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
+    const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
+    if (bytes.byteLength > MAX_FRAME_BYTES) return { ok: false, reason: `frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}` };
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return { ok: false, reason: `frame of ${bytes.byteLength} bytes is not valid UTF-8` };
+    }
+  } else {
+    return { ok: false, reason: `frame of type ${typeof raw} is neither text nor bytes` };
+  }
+  try {
+    return { ok: true, value: JSON.parse(text) as unknown };
+  } catch {
+    return { ok: false, reason: `frame of ${text.length} chars is not JSON` };
+  }
+}
+
+/** True when a parsed value claims to be a mesh control frame (its `t` starts with `m.`). */
+export function isMeshKind(value: unknown): boolean {
+  return isRecord(value) && typeof value.t === 'string' && value.t.startsWith(MESH_KIND_PREFIX);
+}
+
+/**
+ * A parsed value → a typed mesh frame, or why not. Extra fields are ignored.
+ * @example decodeMeshFrame({ t: 'm.bye' }) // { ok: true, frame: { t: 'm.bye' } }
+ */
+export function decodeMeshFrame(value: unknown): Decoded<MeshFrame> {
+  if (!isRecord(value) || typeof value.t !== 'string') return fail('frame is not an object with a string t');
+  switch (value.t) {
+    case 'm.bye':
+    case 'm.ping':
+    case 'm.intro':
+      return { ok: true, frame: { t: value.t } };
+    case 'm.hello': {
+      const info = decodeConnectionInfo(value.info);
+      if (!info.ok) return fail(`m.hello: ${info.reason}`);
+      const members = decodeIdList(value.members);
+      if (!members.ok) return fail(`m.hello: ${members.reason}`);
+      if (typeof value.intro !== 'boolean') return fail('m.hello: intro is not a boolean');
+      return { ok: true, frame: { t: 'm.hello', info: info.frame, members: members.frame, intro: value.intro } };
+    }
+    case 'm.join': {
+      const info = decodeConnectionInfo(value.info);
+      if (!info.ok) return fail(`m.join: ${info.reason}`);
+      return { ok: true, frame: { t: 'm.join', info: info.frame } };
+    }
+    case 'm.members': {
+      if (!isId(value.intro)) return fail('m.members: intro is not an id');
+      const members = decodeIdList(value.members);
+      if (!members.ok) return fail(`m.members: ${members.reason}`);
+      return { ok: true, frame: { t: 'm.members', intro: value.intro, members: members.frame } };
+    }
+    case 'm.sdp': {
+      if (!isId(value.from)) return fail('m.sdp: from is not an id');
+      if (!isId(value.to)) return fail('m.sdp: to is not an id');
+      const sdp = value.sdp;
+      if (!isRecord(sdp) || (sdp.type !== 'offer' && sdp.type !== 'answer')) return fail('m.sdp: sdp.type is not offer or answer');
+      if (typeof sdp.sdp !== 'string' || sdp.sdp.length === 0 || sdp.sdp.length > MAX_SDP_CHARS) {
+        return fail(`m.sdp: sdp.sdp is not a string of 1..${MAX_SDP_CHARS} chars`);
+      }
+      return { ok: true, frame: { t: 'm.sdp', from: value.from, to: value.to, sdp: { type: sdp.type, sdp: sdp.sdp } } };
+    }
+    default:
+      return fail(`unknown mesh kind (${value.t.length} chars)`);
+  }
+}
+
+/** A peer's self-description → ConnectionInfo, bounded like the local one. */
+export function decodeConnectionInfo(value: unknown): Decoded<ConnectionInfo> {
+  if (!isRecord(value)) return fail('info is not an object');
+  if (!isId(value.connectionId)) return fail(`info.connectionId is not a string of 1..${MAX_ID_CHARS} chars`);
+  if (typeof value.creationTime !== 'number' || !Number.isFinite(value.creationTime)) return fail('info.creationTime is not a finite number');
+  if (typeof value.data !== 'string' || value.data.length > MAX_CONNECTION_DATA_CHARS) {
+    return fail(`info.data is not a string of at most ${MAX_CONNECTION_DATA_CHARS} chars`);
+  }
+  return { ok: true, frame: { connectionId: value.connectionId, creationTime: value.creationTime, data: value.data } };
+}
+
+function decodeIdList(value: unknown): Decoded<string[]> {
+  if (!Array.isArray(value)) return fail('members is not an array');
+  if (value.length > MAX_MEMBERS) return fail(`members lists ${value.length} ids, more than ${MAX_MEMBERS}`);
+  const ids: string[] = [];
+  for (const id of value) {
+    if (!isId(id)) return fail('members holds a value that is not an id');
+    ids.push(id);
+  }
+  return { ok: true, frame: ids };
+}
+
+function isId(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_CHARS;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function fail(reason: string): { ok: false; reason: string } {
+  return { ok: false, reason };
+}
