@@ -1,0 +1,95 @@
+// Two pages, three channels between them, measured interleaved round by round so that drift on a
+// shared machine hits all three alike:
+//   raw    — an RTCPeerConnection pair set up in-page, SDP relayed between the pages by playwright
+//            (non-trickle: each side waits for gathering to complete), one ordered reliable channel
+//   peerjs — a PeerJS DataConnection (reliable: true, serialization 'json') via the PeerServer
+//   signal — mesh-signal: a two-member session, directed signal() whose promise resolves on the ack
+import { openPages, closePages, rawPair, pageServer } from '../lib/browser.mjs';
+import { summarize, ratio } from '../lib/stats.mjs';
+import { withTimeout } from '../lib/server.mjs';
+
+const uniq = () => Math.random().toString(36).slice(2, 8);
+
+export async function setupPair({ context, server, withLib }) {
+  const [a, b] = await openPages(context, server, 2);
+  const ps = pageServer(server);
+  const tag = uniq();
+  await rawPair(a, b, 'pair');
+  await b.evaluate(([id, s]) => B.pjOpen(id, s), [`pair-b-${tag}`, ps]);
+  await a.evaluate(([id, s]) => B.pjOpen(id, s), [`pair-a-${tag}`, ps]);
+  await a.evaluate((id) => B.pjConnect(id), `pair-b-${tag}`);
+  await b.evaluate((id) => B.pjWaitConn(id), `pair-a-${tag}`);
+  if (withLib) {
+    await Promise.all([a.evaluate(() => B.msLoad()), b.evaluate(() => B.msLoad())]);
+    const sid = `pair-${tag}`;
+    await Promise.all([
+      a.evaluate(([sid, s]) => B.msJoinStart(sid, 'a', ['b'], s), [sid, ps]),
+      b.evaluate(([sid, s]) => B.msJoinStart(sid, 'b', ['a'], s), [sid, ps]),
+    ]);
+    await Promise.all([a.evaluate(() => B.msJoinWait(20_000)), b.evaluate(() => B.msJoinWait(20_000))]);
+  }
+  return { a, b, pjB: `pair-b-${tag}`, close: () => closePages([a, b]) };
+}
+
+export async function latency(pair, { quick, withLib, payload = 'x'.repeat(32) }) {
+  const rounds = quick ? 1 : 10;
+  const iters = quick ? 5 : 100;
+  const warmup = quick ? 2 : 20;
+  const s = { raw: [], peerjs: [], signal: [] };
+  const { a, pjB } = pair;
+  const runs = {
+    raw: () => a.evaluate(([n, w, p]) => B.rawPingPong('pair', n, w, p), [iters, warmup, payload]),
+    peerjs: () => a.evaluate(([id, n, w, p]) => B.pjPingPong(id, n, w, p), [pjB, iters, warmup, payload]),
+    signal: () => a.evaluate(([n, w, p]) => B.msPingPong('b', n, w, p), [iters, warmup, payload]),
+  };
+  const names = withLib ? ['raw', 'peerjs', 'signal'] : ['raw', 'peerjs'];
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(r + k) % names.length]; // rotate the order each round
+      s[name].push(...(await withTimeout(runs[name](), 60_000, `latency ${name} round ${r}`)));
+    }
+  }
+  const out = { unit: 'ms round trip', payloadChars: payload.length, rounds, itersPerRound: iters, raw: summarize(s.raw), peerjs: summarize(s.peerjs) };
+  if (withLib) {
+    out.signal = summarize(s.signal);
+    out.ratioSignalRaw = { median: ratio(out.signal.median, out.raw.median), p95: ratio(out.signal.p95, out.raw.p95) };
+  }
+  out.ratioPeerjsRaw = { median: ratio(out.peerjs.median, out.raw.median), p95: ratio(out.peerjs.p95, out.raw.p95) };
+  return out;
+}
+
+/**
+ * Messages per second, one figure per run: raw = `count` 8 KB strings flow-controlled with
+ * bufferedamountlow (high water 1 MiB, low 256 KiB), timed to the echo of the last one (ordered, so
+ * all arrived); signal = `count` 8192-byte signals with at most `window` unacknowledged, timed to
+ * the last ack. p95 is the slow tail: the rate of the 95th-percentile run duration.
+ */
+export async function throughput(pair, { quick, withLib, size = 8192, window = 256 }) {
+  const rounds = quick ? 1 : 8;
+  const count = quick ? 20 : 1000;
+  const { a } = pair;
+  const s = { raw: [], signal: [] };
+  // Warm-up: the first burst on a new channel is slower (reference).
+  await a.evaluate(([n, z]) => B.rawThroughput('pair', n, z), [quick ? 5 : 200, size]);
+  if (withLib) await a.evaluate(([n, z, w]) => B.msThroughput('b', n, z, w), [quick ? 5 : 200, size, window]);
+  const names = withLib ? ['raw', 'signal'] : ['raw'];
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < names.length; k++) {
+      const name = names[(r + k) % names.length];
+      const ms = name === 'raw'
+        ? await a.evaluate(([n, z]) => B.rawThroughput('pair', n, z), [count, size])
+        : await a.evaluate(([n, z, w]) => B.msThroughput('b', n, z, w), [count, size, window]);
+      s[name].push(ms);
+    }
+  }
+  const rate = (durs) => {
+    const d = summarize(durs);
+    return { n: d.n, median: Math.round((count * 1000) / d.median), p95: Math.round((count * 1000) / d.p95) };
+  };
+  const out = { unit: 'msgs/s', messageBytes: size, countPerRun: count, window, rounds, raw: rate(s.raw) };
+  if (withLib) {
+    out.signal = rate(s.signal);
+    out.ratioSignalRaw = { median: ratio(out.signal.median, out.raw.median), p95: ratio(out.signal.p95, out.raw.p95) };
+  }
+  return out;
+}

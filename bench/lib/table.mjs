@@ -1,0 +1,58 @@
+// The human-readable table of a results object (also what goes in the README).
+const f = (x, d = 2) => (x === undefined || x === null || Number.isNaN(x) ? '—' : typeof x === 'number' ? (Number.isInteger(x) ? String(x) : x.toFixed(d)) : String(x));
+
+export function tableRows(r) {
+  const rows = [];
+  const add = (bench, what, median, p95, vs, ratioMed, ratioP95, goal) => rows.push([bench, what, f(median), f(p95), vs, f(ratioMed), f(ratioP95), goal ?? '']);
+  if (r.latency) {
+    const L = r.latency;
+    add('latency (ms RTT)', 'raw RTCDataChannel ping-pong', L.raw.median, L.raw.p95, '', '', '');
+    add('', 'PeerJS DataConnection json', L.peerjs.median, L.peerjs.p95, '/raw', L.ratioPeerjsRaw?.median, L.ratioPeerjsRaw?.p95);
+    if (L.signal) add('', 'mesh-signal signal→ack', L.signal.median, L.signal.p95, '/raw', L.ratioSignalRaw.median, L.ratioSignalRaw.p95, goal(L.ratioSignalRaw.median <= 1.2, '≤1.2×'));
+  }
+  if (r.throughput) {
+    const T = r.throughput;
+    add('throughput (8 KB msgs/s)', 'raw, bufferedamountlow', T.raw.median, T.raw.p95, '', '', '');
+    if (T.signal) add('', `mesh-signal acked, ${T.window} in flight`, T.signal.median, T.signal.p95, '/raw', T.ratioSignalRaw.median, T.ratioSignalRaw.p95, goal(T.ratioSignalRaw.median >= 0.8, '≥0.8×'));
+  }
+  if (r.join) {
+    const J = r.join;
+    add(`join ${J.pages} pages (ms)`, 'PeerJS all-pairs by hand', J.peerjs.median, J.peerjs.p95, '', '', '');
+    if (J.signal) add('', 'mesh-signal connect()→all connectionCreated', J.signal.median, J.signal.p95, '/PeerJS', J.ratioSignalPeerjs.median, J.ratioSignalPeerjs.p95, goal(J.ratioSignalPeerjs.median <= 1, '≤1×'));
+  }
+  if (r.fanout) {
+    const F = r.fanout;
+    add(`fan-out to ${F.peers} (ms)`, `raw: ${F.peers} sends + echoes`, F.raw.median, F.raw.p95, '', '', '');
+    if (F.peerjs) add('', `PeerJS: ${F.peers} sends + echoes`, F.peerjs.median, F.peerjs.p95, '/raw', F.ratioPeerjsRaw?.median, F.ratioPeerjsRaw?.p95);
+    if (F.signal) add('', 'mesh-signal broadcast→every ack', F.signal.median, F.signal.p95, '/raw', F.ratioSignalRaw.median, F.ratioSignalRaw.p95);
+  }
+  return rows;
+}
+
+const goal = (ok, text) => `${text} ${ok ? 'met' : 'MISSED'}`;
+
+export function printTable(r) {
+  const m = r.machine ?? {};
+  console.log(`\nmesh-signal bench — ${r.date} — ${r.command}`);
+  console.log(`machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB, node ${m.node}, Chromium ${m.chromium ?? '—'}; server: ${r.server ?? '—'}`);
+  const rows = tableRows(r);
+  if (rows.length) console.log('\n' + markdown(['bench', 'what', 'median', 'p95', 'ratio', '× median', '× p95', 'goal'], rows));
+  if (r.scale) {
+    console.log('\nscale (in-memory transport, Node): mesh formation + one broadcast');
+    console.log(markdown(['N', 'links N(N-1)/2', 'CPU ms (median)', 'CPU ms p95', 'frames sent', 'frames/link', 'CPU µs/link'],
+      r.scale.rows.map((x) => [x.n, x.links, f(x.cpuMs.median, 1), f(x.cpuMs.p95, 1), x.frames, f(x.frames / x.links, 2), f((x.cpuMs.median * 1000) / x.links, 1)])));
+    if (r.scale.growth) console.log(`growth exponent (log-log fit, CPU vs N): ${f(r.scale.growth.cpu)}; frames vs N: ${f(r.scale.growth.frames)} (O(N²) = 2)`);
+  }
+  if (r.bundle) {
+    const b = r.bundle;
+    console.log(`\nbundle dist/mesh-signal.js: ${b.total.min} B minified, ${b.total.gzip} B gzip (budget ${b.budget?.gzip ?? '—'} B gzip: ${b.budget ? (b.total.gzip <= b.budget.gzip ? 'within' : 'OVER') : '—'})`);
+    console.log(markdown(['part', 'min B in bundle', 'gzip B (share)', 'alone min+gz B'], b.parts.map((p) => [p.name, p.min, p.gzipShare, p.aloneGzip ?? '—'])));
+  }
+  for (const n of r.notes ?? []) console.log(`note: ${n}`);
+}
+
+export function markdown(head, rows) {
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(w[i])).join(' | ') + ' |';
+  return [line(head), '| ' + w.map((x) => '-'.repeat(x)).join(' | ') + ' |', ...rows.map(line)].join('\n');
+}

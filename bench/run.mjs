@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// npm run bench  (= npm run build && scripts/loopback.sh node bench/run.mjs)
+// Flags: --quick (each harness once with tiny counts; writes nothing), --only=a,b (pair,group,scale,bundle),
+//        --profile (Chromium CPU profiles of the mesh-signal latency/throughput runs → bench/profiles/),
+//        --own-server (ignore server/app.mjs).
+import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startBenchServer, ROOT } from './lib/server.mjs';
+import { launch } from './lib/browser.mjs';
+import { printTable } from './lib/table.mjs';
+
+export async function main(argv = process.argv.slice(2)) {
+  const flag = (n) => argv.includes(`--${n}`);
+  const quick = flag('quick');
+  const onlyArg = argv.find((a) => a.startsWith('--only='));
+  const only = onlyArg ? new Set(onlyArg.slice(7).split(',')) : null;
+  const want = (h) => !only || only.has(h);
+  const withLib = existsSync(path.join(ROOT, 'dist', 'mesh-signal.js')) && !flag('no-lib');
+  const results = {
+    date: new Date().toISOString(),
+    command: quick ? 'scripts/loopback.sh node bench/run.mjs --quick' : 'npm run bench',
+    machine: { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
+    notes: [],
+  };
+  if (!withLib) results.notes.push('dist/mesh-signal.js missing: mesh-signal columns skipped (baselines only)');
+  const t0 = Date.now();
+  let server, browser;
+  try {
+    if (want('pair') || want('group')) {
+      server = await startBenchServer({ own: flag('own-server') });
+      const l = await launch();
+      browser = l.browser;
+      results.machine.chromium = l.version;
+      results.server = server.kind;
+      const ctx = { context: l.context, server, quick, withLib, profile: flag('profile') };
+      if (want('pair')) {
+        const { setupPair, latency, throughput } = await import('./harness/pair.mjs');
+        const pair = await setupPair(ctx);
+        try {
+          results.latency = await latency(pair, ctx);
+          log('latency', results.latency);
+          results.throughput = await throughput(pair, ctx);
+          log('throughput', results.throughput);
+          if (ctx.profile && withLib) {
+            const { profilePair } = await import('./harness/profile.mjs');
+            results.profile = await profilePair(pair, ctx);
+          }
+        } finally { await pair.close(); }
+      }
+      if (want('group')) {
+        const { group } = await import('./harness/group.mjs');
+        const g = await group(ctx);
+        results.join = g.join; log('join', g.join);
+        results.fanout = g.fanout; log('fanout', g.fanout);
+      }
+    }
+    if (want('scale')) {
+      const { scale } = await import('./harness/scale.mjs');
+      results.scale = await scale({ quick });
+      log('scale', results.scale);
+    }
+    if (want('bundle')) {
+      const { bundle } = await import('./harness/bundle.mjs');
+      results.bundle = await bundle();
+      log('bundle', results.bundle);
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    await server?.close().catch(() => {});
+  }
+  results.elapsedSeconds = Math.round((Date.now() - t0) / 1000);
+  printTable(results);
+  if (!quick && !only) {
+    writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
+    console.log('wrote bench/results.json');
+  } else if (!quick) {
+    mkdirSync(path.join(ROOT, 'bench', 'out'), { recursive: true });
+    writeFileSync(path.join(ROOT, 'bench', 'out', 'partial-results.json'), JSON.stringify(results, null, 2) + '\n');
+    console.log('wrote bench/out/partial-results.json (partial run)');
+  }
+  return results;
+}
+
+function log(name, r) {
+  if (process.env.BENCH_VERBOSE) console.error(name, JSON.stringify(r));
+  else console.error(`bench: ${name} done`);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  // The PeerServer's timers keep Node alive after close(): exit explicitly.
+  main().then(() => process.exit(0), (e) => { console.error(e); process.exit(1); });
+}
