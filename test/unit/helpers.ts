@@ -1,0 +1,54 @@
+import { initSession, createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type Session, type SignalEvent } from '../../src/index.js';
+
+/** Sessions joined to one in-memory session, each with a log of the signals it received. */
+export interface Room {
+  network: MemoryNetwork;
+  sessions: Session[];
+  received: Map<Session, SignalEvent[]>;
+}
+
+/** Connects `count` sessions (data 'p0', 'p1', …) to one session over a fresh memory network. */
+export async function joinRoom(count: number, options: MemoryNetworkOptions & { ackTimeout?: number; sessionId?: string } = {}): Promise<Room> {
+  const network = createMemoryNetwork(options);
+  const sessions: Session[] = [];
+  const received = new Map<Session, SignalEvent[]>();
+  for (let i = 0; i < count; i++) {
+    const session = initSession(options.sessionId ?? 'room', { transport: network.transport, ackTimeout: options.ackTimeout ?? 10_000 });
+    const log: SignalEvent[] = [];
+    session.on('signal', (e) => log.push(e));
+    received.set(session, log);
+    await session.connect({ data: `p${i}` });
+    sessions.push(session);
+  }
+  // With a latency, earlier members hear of later ones a little later: wait for a full mesh.
+  for (let waited = 0; sessions.some((s) => s.connections.length < count - 1); waited++) {
+    if (waited > 1000) throw new Error(`room of ${count} did not form a full mesh`);
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await settle();
+  return { network, sessions, received };
+}
+
+/** Lets queued microtasks (memory-network deliveries) run. */
+export async function settle(rounds = 20): Promise<void> {
+  for (let i = 0; i < rounds; i++) await Promise.resolve();
+}
+
+/** The Connection that `viewer` knows for `other`. */
+export function connectionOf(viewer: Session, other: Session) {
+  const id = other.connection!.connectionId;
+  if (id === viewer.connection!.connectionId) return viewer.connection!;
+  const found = viewer.connections.find((c) => c.connectionId === id);
+  if (!found) throw new Error(`session ${viewer.connection!.data} does not know ${other.connection!.data}`);
+  return found;
+}
+
+/** Resolves with what a promise rejected with; fails the test if it resolved. */
+export async function rejection(promise: Promise<unknown>): Promise<any> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to reject, but it resolved');
+}
