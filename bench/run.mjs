@@ -23,7 +23,7 @@ export async function main(argv = process.argv.slice(2)) {
     machine: { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
     notes: [],
   };
-  if (!withLib) results.notes.push('dist/mesh-signal.js missing: mesh-signal columns skipped (baselines only)');
+  if (!withLib) results.notes.push('mesh-signal columns skipped (dist/mesh-signal.js missing or --no-lib): baselines only');
   const t0 = Date.now();
   let server, browser;
   try {
