@@ -1,0 +1,35 @@
+// --profile: Chromium CPU profiles (CDP Profiler, 100 µs sampling) of the sender and the receiver
+// page during mesh-signal's latency and throughput runs, and of the raw runs for comparison.
+// Writes bench/profiles/<scenario>-<side>.cpuprofile (open in Chrome DevTools › Performance) and
+// returns summaries (top self/inclusive functions, self time per source module).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { startProfiler, summarizeProfile } from '../lib/cpuprofile.mjs';
+import { ROOT } from '../lib/server.mjs';
+
+export async function profilePair(pair, { context, quick }) {
+  const dir = path.join(ROOT, 'bench', 'profiles');
+  mkdirSync(dir, { recursive: true });
+  const { a, b } = pair;
+  const n = quick ? 20 : 500;
+  const m = quick ? 20 : 1500;
+  const payload = 'x'.repeat(32);
+  const scenarios = {
+    'latency-signal': () => a.evaluate(([n, p]) => B.msPingPong('b', n, 0, p), [n, payload]),
+    'latency-raw': () => a.evaluate(([n, p]) => B.rawPingPong('pair', n, 0, p), [n, payload]),
+    'throughput-signal': () => a.evaluate(([n]) => B.msThroughput('b', n, 8192, 256), [m]),
+    'throughput-raw': () => a.evaluate(([n]) => B.rawThroughput('pair', n, 8192), [m]),
+  };
+  const out = {};
+  for (const [name, run] of Object.entries(scenarios)) {
+    const stops = [await startProfiler(context, a), await startProfiler(context, b)];
+    const t0 = Date.now();
+    await run();
+    const wallMs = Date.now() - t0;
+    const [pa, pb] = await Promise.all(stops.map((s) => s()));
+    writeFileSync(path.join(dir, `${name}-sender.cpuprofile`), JSON.stringify(pa));
+    writeFileSync(path.join(dir, `${name}-receiver.cpuprofile`), JSON.stringify(pb));
+    out[name] = { wallMs, sender: summarizeProfile(pa), receiver: summarizeProfile(pb) };
+  }
+  return out;
+}
