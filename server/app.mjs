@@ -65,6 +65,8 @@ const timerHook = createHook({
  * @param {string} [options.staticDir] served at '/'; default the repository's dist/.
  * @param {(line: string) => void} [options.log] one line per notable event; default silent.
  * @param {object} [options.peerOptions] extra options for the PeerServer (e.g. `alive_timeout`).
+ * @param {Record<string, string>} [options.mounts] more static folders by URL prefix, e.g.
+ *   `{ '/e2e': 'test/e2e/pages' }` (tests and benchmarks serve their own pages beside dist/).
  * @returns {Promise<{ url: string, host: string, port: number, peerPath: string, key: string,
  *   server: import('node:http').Server, close(): Promise<void> }>}
  */
@@ -75,6 +77,7 @@ export async function startServer({
   staticDir = join(root, 'dist'),
   log = () => {},
   peerOptions = {},
+  mounts = {},
 } = {}) {
   if (!existsSync(join(staticDir, 'mesh-signal.js'))) {
     throw new Error(`${join(staticDir, 'mesh-signal.js')} is missing: run \`npm run build\` first`);
@@ -125,12 +128,10 @@ export async function startServer({
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
     res.redirect(302, `demo/${query}`);
   });
-  app.use(
-    express.static(staticDir, {
-      // A rebuilt bundle must reach the next page load: revalidate every time.
-      setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache'),
-    }),
-  );
+  // A rebuilt bundle must reach the next page load: revalidate every time.
+  const staticOptions = { setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') };
+  for (const [prefix, dir] of Object.entries(mounts)) app.use(prefix, express.static(resolve(root, dir), staticOptions));
+  app.use(express.static(staticDir, staticOptions));
 
   await new Promise((resolveListen, rejectListen) => {
     server.once('error', rejectListen);
