@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startBenchServer, ROOT } from './lib/server.mjs';
 import { launch } from './lib/browser.mjs';
-import { printTable } from './lib/table.mjs';
+import { printTable, renderMarkdown } from './lib/table.mjs';
 
 export async function main(argv = process.argv.slice(2)) {
   const flag = (n) => argv.includes(`--${n}`);
@@ -73,7 +73,8 @@ export async function main(argv = process.argv.slice(2)) {
   printTable(results);
   if (!quick && !only) {
     writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
-    console.log('wrote bench/results.json');
+    writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), renderMarkdown(results) + '\n');
+    console.log('wrote bench/results.json and bench/RESULTS.md');
   } else if (!quick) {
     mkdirSync(path.join(ROOT, 'bench', 'out'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'out', 'partial-results.json'), JSON.stringify(results, null, 2) + '\n');

@@ -32,8 +32,20 @@ export function tableRows(r) {
 const goal = (ok, text) => `${text} ${ok ? 'met' : 'MISSED'}`;
 
 export function printTable(r) {
+  console.log('\n' + renderMarkdown(r));
+}
+
+/** The whole report as markdown (printed, and written to bench/RESULTS.md for the README). */
+export function renderMarkdown(r) {
+  const lines = [];
+  const log = (...x) => lines.push(x.join(' '));
+  renderInto(r, { log });
+  return lines.join('\n');
+}
+
+function renderInto(r, console) {
   const m = r.machine ?? {};
-  console.log(`\nmesh-signal bench — ${r.date} — ${r.command}`);
+  console.log(`mesh-signal bench — ${r.date} — \`${r.command}\``);
   console.log(`machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB, node ${m.node}, Chromium ${m.chromium ?? '—'}; server: ${r.server ?? '—'}`);
   const rows = tableRows(r);
   if (rows.length) console.log('\n' + markdown(['bench', 'what', 'median', 'p95', 'ratio', '× median', '× p95', 'goal'], rows));
@@ -47,6 +59,16 @@ export function printTable(r) {
     const b = r.bundle;
     console.log(`\nbundle dist/mesh-signal.js: ${b.total.min} B minified, ${b.total.gzip} B gzip (budget ${b.budget?.gzip ?? '—'} B gzip: ${b.budget ? (b.total.gzip <= b.budget.gzip ? 'within' : 'OVER') : '—'})`);
     console.log(markdown(['part', 'min B in bundle', 'gzip B (share)', 'alone min+gz B'], b.parts.map((p) => [p.name, p.min, p.gzipShare, p.aloneGzip ?? '—'])));
+  }
+  if (r.profile) {
+    for (const [name, p] of Object.entries(r.profile)) {
+      for (const side of ['sender', 'receiver']) {
+        const x = p[side];
+        console.log(`\nprofile ${name} ${side} (${x.totalMs} ms sampled, wall ${p.wallMs} ms): self time by module / by function`);
+        console.log(markdown(['module', 'self ms', '%'], x.byModule.slice(0, 8).map((y) => [y.fn, y.ms, y.pct])));
+        console.log(markdown(['function', 'self ms', '%'], x.self.slice(0, 10).map((y) => [y.fn, y.ms, y.pct])));
+      }
+    }
   }
   for (const n of r.notes ?? []) console.log(`note: ${n}`);
 }
