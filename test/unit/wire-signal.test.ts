@@ -29,7 +29,16 @@ describe('decodeDeliveryFrame', () => {
       if (depth > 2 || rand() < 0.3) return scalar();
       if (rand() < 0.2) return Array.from({ length: Math.floor(rand() * 3) }, () => value(depth + 1));
       const frame: Record<string, unknown> = {};
-      for (const key of ['t', 'id', 'type', 'data', 'code', 'reason']) if (rand() < 0.8) frame[key] = key === 't' ? pick(['sig', 'ack', 'nak', 'x']) : value(depth + 1);
+      // Mostly plausible fields, so that valid frames come up too.
+      const plausible: Record<string, () => unknown> = {
+        t: () => pick(['sig', 'ack', 'nak', 'x']),
+        id: () => Math.floor(rand() * 100),
+        type: () => pick(strings),
+        data: () => pick(strings),
+        code: () => pick([400, 413, 429, 200]),
+        reason: () => pick(strings),
+      };
+      for (const [key, make] of Object.entries(plausible)) if (rand() < 0.9) frame[key] = rand() < 0.8 ? make() : value(depth + 1);
       return frame;
     };
     let accepted = 0;
