@@ -1,0 +1,46 @@
+/**
+ * Session id → the PeerJS id of the session's rendezvous point.
+ *
+ * PeerJS accepts ids matching `^[A-Za-z0-9]+(?:[ _-][A-Za-z0-9]+)*$`, so the session id is
+ * hex-encoded (UTF-8). Long ids are hashed to keep the WebSocket URL short; the 106-bit hash
+ * (two 53-bit halves) makes an accidental merge of two sessions practically impossible.
+ * The hash needs no `crypto.subtle`, which browsers hide from plain-http LAN pages.
+ */
+
+/** Session ids up to this many UTF-8 bytes are encoded whole; longer ones are hashed. */
+const MAX_ENCODED_BYTES = 48;
+
+/**
+ * @example rendezvousPeerId('room1') // 'ms-726f6f6d31'
+ */
+export function rendezvousPeerId(sessionId: string): string {
+  const bytes = new TextEncoder().encode(sessionId);
+  if (bytes.length <= MAX_ENCODED_BYTES) return `ms-${hex(bytes)}`;
+  return `ms-h${hash53(bytes, 0x9e3779b9).toString(16).padStart(14, '0')}${hash53(bytes, 0x85ebca6b).toString(16).padStart(14, '0')}`;
+}
+
+/** A fresh random PeerJS id for a newcomer's short-lived dialling Peer. */
+export function randomDialPeerId(): string {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return `mj-${hex(bytes)}`;
+}
+
+function hex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+/** cyrb53 (public domain): a fast 53-bit string hash, seeded. */
+function hash53(bytes: Uint8Array, seed: number): number {
+  let h1 = 0xdeadbeef ^ seed;
+  let h2 = 0x41c6ce57 ^ seed;
+  for (const b of bytes) {
+    h1 = Math.imul(h1 ^ b, 2654435761);
+    h2 = Math.imul(h2 ^ b, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
+}

@@ -1,0 +1,201 @@
+/**
+ * One simple-peer data channel to one peer, with an ordered send queue that respects the
+ * channel's buffer. It knows nothing of frames: it moves text out and raw chunks in.
+ *
+ * | state        | entered when                         | leaves to                            |
+ * |--------------|--------------------------------------|--------------------------------------|
+ * | `connecting` | created (initiator or answering)     | `open` on connect; `closed` on error, remote close, `linkTimeoutMs` |
+ * | `open`       | the data channel opened              | `closed` on error or remote close; `draining` on `closeAfterDrain()` |
+ * | `draining`   | the owner leaves politely            | `closed` once the queue and buffer are empty, or after `lingerMs` |
+ * | `closed`     | final; `close` fired once unless the owner closed it | —                  |
+ */
+import SimplePeer from 'simple-peer';
+import type { SdpPayload } from '../wire/mesh-frames.js';
+
+/** The WebRTC classes simple-peer should use instead of the globals (Node: `@roamhq/wrtc`). */
+export interface WrtcClasses {
+  RTCPeerConnection: unknown;
+  RTCSessionDescription: unknown;
+  RTCIceCandidate: unknown;
+}
+
+export type LinkState = 'connecting' | 'open' | 'draining' | 'closed';
+
+/** What a link reports to its owner. Never called after the owner's `close()`. */
+export interface LinkEvents {
+  /** Our offer or answer is ready: relay it to the peer. */
+  sdp(sdp: SdpPayload): void;
+  open(): void;
+  /** A raw chunk from the channel (Buffer/Uint8Array or string): the owner parses it. */
+  data(raw: unknown): void;
+  /** The link died by itself (remote close, error, timeout). */
+  closed(why: string): void;
+}
+
+export interface LinkOptions {
+  initiator: boolean;
+  iceServers: RTCIceServer[];
+  wrtc?: WrtcClasses;
+  /** Give up when the channel has not opened by then. */
+  linkTimeoutMs: number;
+}
+
+/**
+ * Keep the channel's own buffer under this. Chromium closes a data channel whose buffer passes
+ * 16 MiB; a smaller mark keeps latency for later frames low while still filling the pipe.
+ */
+const HIGH_WATER_BYTES = 1024 * 1024;
+/** How often a backed-up queue looks at `bufferedAmount` again (wrtc has no `bufferedamountlow`). */
+const DRAIN_POLL_MS = 4;
+/** After the last byte left the channel's buffer, how long before closing the connection. */
+const FLUSH_GRACE_MS = 50;
+/** Most frames queued per link before `send` refuses: a bound, far above any legal burst. */
+export const MAX_QUEUED_FRAMES = 50_000;
+
+/** One peer connection with one ordered, reliable data channel. */
+export class Link {
+  state: LinkState = 'connecting';
+  /** When anything last arrived from the peer (for the heartbeat). */
+  lastHeardAtMs = Date.now();
+  private readonly peer: SimplePeer.Instance;
+  private readonly queue: string[] = [];
+  private queueHead = 0;
+  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  private openTimer: ReturnType<typeof setTimeout> | undefined;
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    readonly initiator: boolean,
+    options: LinkOptions,
+    private events: LinkEvents | undefined,
+  ) {
+    this.peer = new SimplePeer({
+      initiator: options.initiator,
+      // One offer and one answer, candidates inside: half the relayed frames and no
+      // candidate-before-offer races across relays. Gathering is bounded by simple-peer (5 s).
+      trickle: false,
+      config: { iceServers: options.iceServers },
+      channelConfig: { ordered: true },
+      ...(options.wrtc ? { wrtc: options.wrtc as SimplePeer.Options['wrtc'] } : {}),
+    });
+    this.peer.on('signal', (data: { type?: string; sdp?: string }) => {
+      if (this.state === 'closed') return;
+      if ((data.type === 'offer' || data.type === 'answer') && typeof data.sdp === 'string') {
+        this.events?.sdp({ type: data.type, sdp: data.sdp });
+      }
+    });
+    this.peer.on('connect', () => {
+      if (this.state !== 'connecting') return;
+      clearTimeout(this.openTimer);
+      this.state = 'open';
+      this.lastHeardAtMs = Date.now();
+      this.events?.open();
+      this.pump();
+    });
+    this.peer.on('data', (raw: unknown) => {
+      if (this.state === 'closed') return;
+      this.lastHeardAtMs = Date.now();
+      this.events?.data(raw);
+    });
+    // An 'error' without a listener would throw out of the emitter; 'close' always follows it.
+    this.peer.on('error', (err: Error & { code?: string }) => this.die(`error ${err.code ?? err.message}`));
+    this.peer.on('close', () => this.die('channel closed'));
+    this.openTimer = setTimeout(() => this.die(`not open after ${options.linkTimeoutMs} ms`), options.linkTimeoutMs);
+  }
+
+  /** Feed the peer's offer or answer. */
+  signal(sdp: SdpPayload): void {
+    if (this.state !== 'connecting') return;
+    try {
+      this.peer.signal(sdp);
+    } catch (err) {
+      this.die(`bad sdp: ${(err as Error).message}`);
+    }
+  }
+
+  /** Queue one text frame; false when the link cannot take it (not open, or queue full). */
+  send(text: string): boolean {
+    if (this.state !== 'open') return false;
+    if (this.queue.length - this.queueHead >= MAX_QUEUED_FRAMES) return false;
+    this.queue.push(text);
+    this.pump();
+    return true;
+  }
+
+  /** Frames waiting for room in the channel's buffer. */
+  get queuedFrames(): number {
+    return this.queue.length - this.queueHead;
+  }
+
+  /**
+   * Stop taking frames, send what is queued, then close. Used after a goodbye so the `m.bye`
+   * is on the wire before the peer connection goes: closing it at once can drop the frame.
+   */
+  closeAfterDrain(lingerMs: number): void {
+    if (this.state !== 'open') return this.close();
+    this.state = 'draining';
+    this.events = undefined;
+    this.lingerTimer = setTimeout(() => this.close(), lingerMs);
+    this.pump();
+  }
+
+  /** Close now; no event follows. Safe twice. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.events = undefined;
+    this.clearTimers();
+    this.queue.length = 0;
+    this.queueHead = 0;
+    this.peer.destroy();
+  }
+
+  private pump(): void {
+    if (this.drainTimer !== undefined) return; // a poll is already scheduled
+    if (this.state !== 'open' && this.state !== 'draining') return;
+    try {
+      while (this.queueHead < this.queue.length && this.peer.bufferSize < HIGH_WATER_BYTES) {
+        const text = this.queue[this.queueHead]!;
+        this.queueHead++;
+        this.peer.send(text);
+      }
+    } catch (err) {
+      return this.die(`send failed: ${(err as Error).message}`);
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue.length = 0;
+      this.queueHead = 0;
+      if (this.state === 'draining') {
+        // Queue and buffer empty: SCTP may still hold the bytes, so close a moment later.
+        if (this.peer.bufferSize === 0) {
+          clearTimeout(this.lingerTimer);
+          this.lingerTimer = setTimeout(() => this.close(), FLUSH_GRACE_MS);
+          return;
+        }
+      } else {
+        return;
+      }
+    } else if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+      this.queue.splice(0, this.queueHead); // compact now and then, not per frame
+      this.queueHead = 0;
+    }
+    this.drainTimer = setTimeout(() => {
+      this.drainTimer = undefined;
+      this.pump();
+    }, DRAIN_POLL_MS);
+  }
+
+  private die(why: string): void {
+    if (this.state === 'closed') return;
+    const events = this.events;
+    this.close();
+    events?.closed(why);
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.drainTimer);
+    clearTimeout(this.openTimer);
+    clearTimeout(this.lingerTimer);
+    this.drainTimer = this.openTimer = this.lingerTimer = undefined;
+  }
+}

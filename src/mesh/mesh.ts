@@ -1,0 +1,261 @@
+/**
+ * Membership of one session's mesh: one Link per peer, the hello that turns an open link into a
+ * member, offers/answers relayed one hop, gossip that closes gaps, heartbeats, goodbyes.
+ *
+ * Rules (the same on every peer, so all agree without talking):
+ * - Who offers: the one who learns of the other (a newcomer from the introducer's member list,
+ *   a member from a peer's hello). If both offer at once (glare), the offer of the LOWER
+ *   connection id wins: the higher one drops its own attempt and answers. One link per pair.
+ * - A relay forwards an `m.sdp` only when its `from` is the peer that handed it over (no
+ *   spoofing), and only one hop: to a linked member or to a newcomer on the bootstrap channel.
+ * - A new offer from a peer we think we are linked to means it lost us: the old link is dropped
+ *   (`networkDisconnected`) and the new one answered.
+ * - Liveness: anything received counts; `m.ping` is sent every `heartbeatIntervalMs`; silence for
+ *   `heartbeatTimeoutMs` drops the member, because browsers report a dead peer late or never.
+ */
+import type { ConnectionInfo } from '../connection.js';
+import type { LeaveReason, TransportEvents } from '../transport/types.js';
+import { decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
+import { Link, type WrtcClasses } from './link.js';
+
+/** Sends an `m.sdp` toward a peer we have no link with yet (through a relay). */
+export type SdpRoute = (frame: MeshFrame) => void;
+
+export interface MeshConfig {
+  iceServers: RTCIceServer[];
+  wrtc?: WrtcClasses;
+  linkTimeoutMs: number;
+  heartbeatIntervalMs: number;
+  heartbeatTimeoutMs: number;
+  /** How long a goodbye may take to drain before the link is cut. */
+  byeLingerMs: number;
+}
+
+/** What the mesh needs from its owner (the transport and the rendezvous). */
+export interface MeshHooks {
+  events: TransportEvents;
+  /** A route to a newcomer on our bootstrap channel, if we are its introducer. */
+  joinerRoute(connectionId: string): SdpRoute | undefined;
+  /** True while we hold the rendezvous id (told to peers in our hello). */
+  holding(): boolean;
+  /** A peer says it holds the rendezvous id. */
+  introducerSeen(connectionId: string): void;
+  joined(connectionId: string): void;
+  left(connectionId: string): void;
+}
+
+interface Member {
+  link: Link;
+  joined: boolean;
+  byeReceived: boolean;
+  /** Where our own offer/answer to this peer goes until the link opens. */
+  route: SdpRoute;
+}
+
+const PING_TEXT = JSON.stringify({ t: 'm.ping' } satisfies MeshFrame);
+const BYE_TEXT = JSON.stringify({ t: 'm.bye' } satisfies MeshFrame);
+
+/** The peers of one session as seen from `self`. */
+export class Mesh {
+  private readonly members = new Map<string, Member>();
+  private readonly heartbeatTimer: ReturnType<typeof setInterval>;
+  private destroyed = false;
+
+  constructor(
+    private readonly self: ConnectionInfo,
+    private readonly config: MeshConfig,
+    private readonly hooks: MeshHooks,
+  ) {
+    this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeatIntervalMs);
+  }
+
+  /** Connection ids of the peers that are linked and introduced. */
+  joinedIds(): string[] {
+    const ids: string[] = [];
+    for (const [id, m] of this.members) if (m.joined) ids.push(id);
+    return ids;
+  }
+
+  isJoined(connectionId: string): boolean {
+    return this.members.get(connectionId)?.joined === true;
+  }
+
+  /** True when a link to this peer exists or is being made. */
+  knows(connectionId: string): boolean {
+    return this.members.has(connectionId);
+  }
+
+  /** Start a link to a peer, our offer travelling by `route`. No-op if one exists. */
+  offerTo(connectionId: string, route: SdpRoute): void {
+    if (this.destroyed || connectionId === this.self.connectionId || this.members.has(connectionId)) return;
+    this.createMember(connectionId, true, route);
+  }
+
+  /** A route through a linked member (one-hop relay). */
+  routeVia(relayId: string): SdpRoute {
+    return (frame) => void this.sendControl(relayId, frame);
+  }
+
+  /**
+   * An `m.sdp` handed over by `sourceId` (a linked member, or a newcomer on our bootstrap
+   * channel), addressed to us or to be relayed one hop.
+   */
+  handleSdp(frame: Extract<MeshFrame, { t: 'm.sdp' }>, sourceId: string, replyRoute: SdpRoute): void {
+    if (this.destroyed) return;
+    if (frame.to !== this.self.connectionId) return this.relay(frame, sourceId);
+    const peerId = frame.from;
+    if (peerId === this.self.connectionId) return this.fault(sourceId, 'm.sdp from ourselves');
+    const existing = this.members.get(peerId);
+    if (frame.sdp.type === 'answer') {
+      if (existing && existing.link.initiator && existing.link.state === 'connecting') existing.link.signal(frame.sdp);
+      return; // an answer to an attempt we dropped (glare) or timed out: harmless
+    }
+    if (existing) {
+      const ours = existing.link.initiator && existing.link.state === 'connecting';
+      // Glare: both offered. The lower id's offer wins, so exactly one link remains.
+      if (ours && this.self.connectionId < peerId) return;
+      this.dropMember(peerId, existing, 'networkDisconnected');
+    }
+    this.createMember(peerId, false, replyRoute).link.signal(frame.sdp);
+  }
+
+  /** Queue an app frame to a member. False when it is not linked and introduced. */
+  send(connectionId: string, frame: object): boolean {
+    const member = this.members.get(connectionId);
+    if (!member?.joined || this.destroyed) return false;
+    return member.link.send(JSON.stringify(frame));
+  }
+
+  /** Queue a control frame to every member. */
+  broadcastControl(frame: MeshFrame): void {
+    const text = JSON.stringify(frame);
+    for (const m of this.members.values()) if (m.joined) m.link.send(text);
+  }
+
+  /** Say goodbye to every member, close every link, stop the heartbeat. Safe twice. */
+  close(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    clearInterval(this.heartbeatTimer);
+    for (const m of this.members.values()) {
+      if (m.joined && m.link.send(BYE_TEXT)) m.link.closeAfterDrain(this.config.byeLingerMs);
+      else m.link.close();
+    }
+    this.members.clear();
+  }
+
+  private sendControl(connectionId: string, frame: MeshFrame): boolean {
+    const member = this.members.get(connectionId);
+    return member?.joined === true && member.link.send(JSON.stringify(frame));
+  }
+
+  private relay(frame: Extract<MeshFrame, { t: 'm.sdp' }>, sourceId: string): void {
+    if (frame.from !== sourceId) return this.fault(sourceId, 'm.sdp to relay names another sender');
+    if (this.sendControl(frame.to, frame)) return;
+    const route = this.hooks.joinerRoute(frame.to);
+    if (route) return route(frame);
+    this.fault(sourceId, 'm.sdp for a peer we have no route to');
+  }
+
+  private createMember(peerId: string, initiator: boolean, route: SdpRoute): Member {
+    const member: Member = { link: undefined as unknown as Link, joined: false, byeReceived: false, route };
+    member.link = new Link(
+      initiator,
+      { initiator, iceServers: this.config.iceServers, wrtc: this.config.wrtc, linkTimeoutMs: this.config.linkTimeoutMs },
+      {
+        sdp: (sdp) => member.route({ t: 'm.sdp', from: this.self.connectionId, to: peerId, sdp }),
+        open: () => this.onOpen(peerId, member),
+        data: (raw) => this.onData(peerId, member, raw),
+        closed: () => this.dropMember(peerId, member, member.byeReceived ? 'clientDisconnected' : 'networkDisconnected'),
+      },
+    );
+    this.members.set(peerId, member);
+    return member;
+  }
+
+  private onOpen(peerId: string, member: Member): void {
+    if (this.members.get(peerId) !== member) return;
+    const others = this.joinedIds().filter((id) => id !== peerId);
+    member.link.send(JSON.stringify({ t: 'm.hello', info: this.self, members: others, intro: this.hooks.holding() } satisfies MeshFrame));
+  }
+
+  private onData(peerId: string, member: Member, raw: unknown): void {
+    if (this.destroyed || this.members.get(peerId) !== member) return;
+    const parsed = parseFrameBytes(raw);
+    if (!parsed.ok) return this.fault(peerId, parsed.reason);
+    if (!isMeshKind(parsed.value)) {
+      if (!member.joined) return this.fault(peerId, 'app frame before hello');
+      try {
+        this.hooks.events.message(peerId, parsed.value);
+      } catch (err) {
+        this.fault(peerId, `message listener threw: ${(err as Error)?.message ?? 'unknown'}`);
+      }
+      return;
+    }
+    const decoded = decodeMeshFrame(parsed.value);
+    if (!decoded.ok) return this.fault(peerId, decoded.reason);
+    const frame = decoded.frame;
+    if (frame.t === 'm.ping') return;
+    if (frame.t === 'm.hello') return this.onHello(peerId, member, frame);
+    if (!member.joined) return this.fault(peerId, `${frame.t} before hello`);
+    switch (frame.t) {
+      case 'm.bye':
+        member.byeReceived = true;
+        return this.dropMember(peerId, member, 'clientDisconnected');
+      case 'm.intro':
+        return this.hooks.introducerSeen(peerId);
+      case 'm.sdp':
+        return this.handleSdp(frame, peerId, this.routeVia(peerId));
+      default:
+        return this.fault(peerId, `${frame.t} is not expected on a mesh link`);
+    }
+  }
+
+  private onHello(peerId: string, member: Member, frame: Extract<MeshFrame, { t: 'm.hello' }>): void {
+    if (member.joined) return this.fault(peerId, 'second hello');
+    if (frame.info.connectionId !== peerId) {
+      this.fault(peerId, 'hello names another connection id');
+      return this.dropMember(peerId, member, 'networkDisconnected');
+    }
+    member.joined = true;
+    if (frame.intro) this.hooks.introducerSeen(peerId);
+    this.emit(() => this.hooks.events.peerJoined(frame.info));
+    this.hooks.joined(peerId);
+    // Gossip: link to everyone our new member knows and we do not, relayed through it.
+    for (const id of frame.members) {
+      if (this.destroyed || this.members.get(peerId) !== member) return;
+      this.offerTo(id, this.routeVia(peerId));
+    }
+  }
+
+  private dropMember(peerId: string, member: Member, reason: LeaveReason): void {
+    if (this.members.get(peerId) !== member) return;
+    this.members.delete(peerId);
+    member.link.close();
+    if (!member.joined || this.destroyed) return;
+    this.emit(() => this.hooks.events.peerLeft(peerId, reason));
+    this.hooks.left(peerId);
+  }
+
+  private heartbeat(): void {
+    const now = Date.now();
+    for (const [id, m] of [...this.members]) {
+      if (m.link.state !== 'open') continue;
+      if (now - m.link.lastHeardAtMs > this.config.heartbeatTimeoutMs) this.dropMember(id, m, 'networkDisconnected');
+      else m.link.send(PING_TEXT);
+    }
+  }
+
+  private fault(peerId: string | undefined, reason: string): void {
+    this.emit(() => this.hooks.events.peerFault(peerId, reason));
+  }
+
+  /** Run a listener so that one that throws cannot break the mesh's own bookkeeping. */
+  private emit(call: () => void): void {
+    try {
+      call();
+    } catch {
+      // the listener's own bug; the mesh stays consistent
+    }
+  }
+}

@@ -1,0 +1,265 @@
+/**
+ * Getting into the mesh and keeping a door open for newcomers, over any Bootstrap.
+ *
+ * Rules:
+ * - Enter: claim the rendezvous point. Held → we are the introducer (of a room that may be
+ *   empty). Taken → dial the holder, say `m.join`, get `m.members`, offer to each member (the
+ *   holder included) with the holder relaying. Nobody answers → back off and start over.
+ * - Introducer: answers each newcomer's `m.join` with its members and relays the newcomer's
+ *   offers/answers one hop. After a newcomer is linked, its channel closes.
+ * - Succession: when the introducer leaves or dies, the member with the LOWEST connection id
+ *   among the survivors claims the point. If the point is still taken (a newcomer grabbed it in the
+ *   gap, or a silently dead holder keeps it until the server's alive_timeout), the successor dials
+ *   whoever holds it and links to its members: the two rooms merge, one introducer remains.
+ *   A holder that loses the point (server gone) claims again with backoff.
+ */
+import type { ConnectionInfo } from '../connection.js';
+import type { Bootstrap, BootstrapChannel } from '../bootstrap/types.js';
+import { decodeMeshFrame, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
+import type { TransportEvents } from '../transport/types.js';
+import type { Mesh, SdpRoute } from './mesh.js';
+
+export interface RendezvousConfig {
+  /** A channel that says nothing (`m.join` / `m.members`) for this long is closed. */
+  handshakeTimeoutMs: number;
+  /** First wait between failed attempts; doubles up to `retryMaxMs`, with jitter. */
+  retryInitialMs: number;
+  retryMaxMs: number;
+  /** How long a merge channel (successor → holder) stays open for its links to form. */
+  mergeWindowMs: number;
+}
+
+/** A channel to the introducer, after it answered with its members. */
+export interface Entry {
+  channel: BootstrapChannel;
+  introducerId: string;
+  members: string[];
+}
+
+/** Most newcomers an introducer serves at once. */
+const MAX_JOINERS = 64;
+
+/** The door of one member: entering, introducing others, taking over when the introducer goes. */
+export class Rendezvous {
+  /** Who we believe holds the rendezvous point (ourselves included). */
+  introducerId: string | undefined;
+  private readonly joiners = new Map<string, BootstrapChannel>();
+  private readonly channels = new Set<BootstrapChannel>();
+  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private successionRunning = false;
+  private destroyed = false;
+
+  constructor(
+    private readonly self: ConnectionInfo,
+    private readonly bootstrap: Bootstrap,
+    private readonly mesh: () => Mesh,
+    private readonly events: TransportEvents,
+    private readonly config: RendezvousConfig,
+  ) {}
+
+  get holding(): boolean {
+    return this.bootstrap.holding;
+  }
+
+  /**
+   * Keep trying until we are the introducer, or a holder answered, or `deadlineMs` (epoch ms).
+   * Resolves `'introducer'`, an Entry, or `'timeout'` (also when `stillNeeded` turns false).
+   */
+  async enter(deadlineMs: number, stillNeeded: () => boolean = () => true): Promise<'introducer' | Entry | 'timeout'> {
+    let delayMs = this.config.retryInitialMs;
+    while (!this.destroyed && Date.now() < deadlineMs && stillNeeded()) {
+      const result = await this.attempt();
+      if (this.destroyed) break;
+      if (result !== 'retry') return result;
+      const waitMs = Math.min(delayMs * (0.75 + Math.random() / 2), deadlineMs - Date.now());
+      if (waitMs > 0) await this.sleep(waitMs);
+      delayMs = Math.min(delayMs * 2, this.config.retryMaxMs);
+    }
+    return 'timeout';
+  }
+
+  /** A route to a newcomer we introduce, for relaying its answers. */
+  joinerRoute(connectionId: string): SdpRoute | undefined {
+    const channel = this.joiners.get(connectionId);
+    return channel ? (frame) => channel.send(JSON.stringify(frame)) : undefined;
+  }
+
+  /** A peer said it holds the point. */
+  introducerSeen(connectionId: string): void {
+    if (!this.holding) this.introducerId = connectionId;
+  }
+
+  /** A member left: if it was the introducer and we are next in line, take over. */
+  memberLeft(connectionId: string): void {
+    if (this.destroyed || this.holding) return;
+    if (this.introducerId === connectionId) this.introducerId = undefined;
+    if (this.introducerId !== undefined) return;
+    const lowest = this.mesh().joinedIds().every((id) => this.self.connectionId < id);
+    if (lowest) void this.succeed();
+  }
+
+  /** Release the point, close every channel, clear every timer. Safe twice. */
+  close(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    for (const ch of this.channels) ch.close();
+    this.channels.clear();
+    this.joiners.clear();
+    this.bootstrap.close();
+  }
+
+  /** Close a channel to the holder after `afterMs` (its links had time to form). */
+  closeLater(channel: BootstrapChannel, afterMs: number): void {
+    this.after(afterMs, () => this.dropChannel(channel));
+  }
+
+  dropChannel(channel: BootstrapChannel): void {
+    this.channels.delete(channel);
+    channel.close();
+  }
+
+  /** One claim, then one dial if the point is taken. */
+  private async attempt(): Promise<'introducer' | Entry | 'retry'> {
+    const claimed = await this.bootstrap.claim({
+      incoming: (ch) => this.serveNewcomer(ch),
+      lost: () => this.holdLost(),
+    });
+    if (this.destroyed) return 'retry';
+    if (claimed === 'held') {
+      this.introducerId = this.self.connectionId;
+      this.mesh().broadcastControl({ t: 'm.intro' });
+      return 'introducer';
+    }
+    if (claimed === 'unreachable') return 'retry';
+    const channel = await this.bootstrap.dial();
+    if (!channel) return 'retry';
+    if (this.destroyed) {
+      channel.close();
+      return 'retry';
+    }
+    this.channels.add(channel);
+    const entry = await this.handshake(channel);
+    if (!entry) this.dropChannel(channel);
+    return entry ?? 'retry';
+  }
+
+  /** Newcomer side: `m.join` out, `m.members` back, then relayed `m.sdp` into the mesh. */
+  private handshake(channel: BootstrapChannel): Promise<Entry | undefined> {
+    return new Promise((resolve) => {
+      let entry: Entry | undefined;
+      const timer = this.after(this.config.handshakeTimeoutMs, () => resolve(undefined));
+      const route: SdpRoute = (frame) => channel.send(JSON.stringify(frame));
+      channel.listen({
+        data: (raw) => {
+          const frame = this.decode(undefined, raw);
+          if (!frame || this.destroyed) return;
+          if (!entry) {
+            if (frame.t !== 'm.members') return this.events.peerFault(undefined, `${frame.t} before m.members`);
+            this.cancel(timer);
+            entry = { channel, introducerId: frame.intro, members: [frame.intro, ...frame.members] };
+            return resolve(entry);
+          }
+          // Only offers/answers addressed to us: a newcomer relays nothing.
+          if (frame.t === 'm.sdp' && frame.to === this.self.connectionId) this.mesh().handleSdp(frame, entry.introducerId, route);
+          else this.events.peerFault(entry.introducerId, `${frame.t} not expected from the introducer`);
+        },
+        closed: () => {
+          this.channels.delete(channel);
+          this.cancel(timer);
+          if (!entry) resolve(undefined);
+        },
+      });
+      channel.send(JSON.stringify({ t: 'm.join', info: this.self } satisfies MeshFrame));
+    });
+  }
+
+  /** Introducer side: one newcomer's channel. */
+  private serveNewcomer(channel: BootstrapChannel): void {
+    if (this.destroyed || this.joiners.size >= MAX_JOINERS) return channel.close();
+    this.channels.add(channel);
+    let joinerId: string | undefined;
+    const timer = this.after(this.config.handshakeTimeoutMs, () => {
+      if (joinerId === undefined) this.dropChannel(channel);
+    });
+    const route: SdpRoute = (frame) => channel.send(JSON.stringify(frame));
+    channel.listen({
+      data: (raw) => {
+        const frame = this.decode(joinerId, raw);
+        if (!frame || this.destroyed) return;
+        if (joinerId === undefined) {
+          if (frame.t !== 'm.join' || frame.info.connectionId === this.self.connectionId || this.joiners.has(frame.info.connectionId)) {
+            this.events.peerFault(undefined, `newcomer opened with ${frame.t} or a taken id`);
+            return this.dropChannel(channel);
+          }
+          this.cancel(timer);
+          joinerId = frame.info.connectionId;
+          this.joiners.set(joinerId, channel);
+          const members = this.mesh().joinedIds().filter((id) => id !== joinerId);
+          return channel.send(JSON.stringify({ t: 'm.members', intro: this.self.connectionId, members } satisfies MeshFrame));
+        }
+        if (frame.t === 'm.sdp') this.mesh().handleSdp(frame, joinerId, route);
+        else this.events.peerFault(joinerId, `${frame.t} not expected from a newcomer`);
+      },
+      closed: () => {
+        this.cancel(timer);
+        this.channels.delete(channel);
+        if (joinerId !== undefined && this.joiners.get(joinerId) === channel) this.joiners.delete(joinerId);
+      },
+    });
+  }
+
+  /** Our hold on the point went (server gone): claim again in the background. */
+  private holdLost(): void {
+    if (this.introducerId === this.self.connectionId) this.introducerId = undefined;
+    for (const [id, ch] of this.joiners) {
+      this.joiners.delete(id);
+      this.dropChannel(ch);
+    }
+    void this.succeed();
+  }
+
+  /** Claim the point, or merge with whoever holds it; retry with backoff until one works. */
+  private async succeed(): Promise<void> {
+    if (this.successionRunning) return;
+    this.successionRunning = true;
+    try {
+      // Stop once someone else announced the point (its hello or `m.intro`).
+      const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined);
+      if (this.destroyed || result === 'timeout' || result === 'introducer') return;
+      this.introducerId = result.introducerId;
+      const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
+      for (const id of result.members) this.mesh().offerTo(id, route);
+      this.closeLater(result.channel, this.config.mergeWindowMs);
+    } finally {
+      this.successionRunning = false;
+    }
+  }
+
+  private decode(peerId: string | undefined, raw: unknown): MeshFrame | undefined {
+    const parsed = parseFrameBytes(raw);
+    const decoded = parsed.ok ? decodeMeshFrame(parsed.value) : parsed;
+    if (decoded.ok) return decoded.frame;
+    this.events.peerFault(peerId, `bootstrap channel: ${decoded.reason}`);
+    return undefined;
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => this.after(ms, resolve));
+  }
+
+  private after(ms: number, run: () => void): ReturnType<typeof setTimeout> {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      run();
+    }, ms);
+    this.timers.add(t);
+    return t;
+  }
+
+  private cancel(t: ReturnType<typeof setTimeout>): void {
+    clearTimeout(t);
+    this.timers.delete(t);
+  }
+}

@@ -1,0 +1,182 @@
+/**
+ * The real transport: a PeerJS rendezvous to get in, then a full mesh of simple-peer data
+ * channels whose offers and answers travel over the mesh itself. After a join the PeerServer is
+ * optional: members only need it to let newcomers in.
+ *
+ * @example
+ * const session = initSession(appId, sessionId, { transport: createMeshTransport({ peerjs: { host: '192.168.1.10', port: 9000 } }) });
+ */
+import type { ConnectionInfo } from '../connection.js';
+import type { JoinResult, Transport, TransportEvents, TransportFactory } from '../transport/types.js';
+import { createPeerJsBootstrap } from '../bootstrap/peerjs.js';
+import { rendezvousPeerId } from '../bootstrap/rendezvous-id.js';
+import type { Bootstrap } from '../bootstrap/types.js';
+import type { WrtcClasses } from './link.js';
+import { Mesh } from './mesh.js';
+import { Rendezvous } from './rendezvous.js';
+
+/** Options of `createMeshTransport`. Every timeout has a default chosen for a LAN. */
+export interface MeshOptions {
+  /**
+   * The PeerServer (`peer` package) used as a rendezvous. Defaults: the page's host and port,
+   * path `/`, key `peerjs`, `secure` when the page is https. Never the public PeerJS cloud.
+   */
+  peerjs?: { host?: string; port?: number; path?: string; secure?: boolean; key?: string };
+  /** STUN/TURN servers. Default `[]`: LAN and loopback need none. */
+  iceServers?: RTCIceServer[];
+  /** `connect()` resolves by then even if some members are not linked (listed as `missing`). Default 15000. */
+  joinTimeoutMs?: number;
+  /** A `m.ping` goes to each member this often. Default 1000. */
+  heartbeatIntervalMs?: number;
+  /** A member silent this long is dropped as `networkDisconnected`. Default 4000. */
+  heartbeatTimeoutMs?: number;
+  /** A link whose data channel has not opened by then is abandoned. Default 10000. */
+  linkTimeoutMs?: number;
+  /** WebRTC classes for Node (`@roamhq/wrtc`); browsers use their own. */
+  wrtc?: WrtcClasses;
+  /** Replace the PeerJS rendezvous (tests, a future invite-code bootstrap). */
+  bootstrap?: (sessionId: string) => Bootstrap;
+}
+
+/** The defaults of MeshOptions, in one place. */
+export const MESH_DEFAULTS = {
+  joinTimeoutMs: 15_000,
+  heartbeatIntervalMs: 1_000,
+  heartbeatTimeoutMs: 4_000,
+  linkTimeoutMs: 10_000,
+  /** A goodbye may hold a link open this long to drain. */
+  byeLingerMs: 500,
+  /** Waiting for the PeerServer (claim) or for the holder to answer a dial. */
+  serverTimeoutMs: 5_000,
+  handshakeTimeoutMs: 5_000,
+  retryInitialMs: 200,
+  retryMaxMs: 5_000,
+} as const;
+
+/**
+ * A TransportFactory for the WebRTC mesh.
+ * @example const factory = createMeshTransport({ peerjs: { host: '127.0.0.1', port: 9000, path: '/ms' } });
+ */
+export function createMeshTransport(options: MeshOptions = {}): TransportFactory {
+  return (sessionId) => new MeshTransport(sessionId, options);
+}
+
+class MeshTransport implements Transport {
+  private mesh: Mesh | undefined;
+  private rendezvous: Rendezvous | undefined;
+  private started = false;
+  private destroyed = false;
+  private joinWaiter: ((connectionId: string) => void) | undefined;
+  private finishJoinWait: (() => void) | undefined;
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly options: MeshOptions,
+  ) {}
+
+  async connect(self: ConnectionInfo, events: TransportEvents): Promise<JoinResult> {
+    if (this.started) throw new Error('mesh transport: connect() may be called once');
+    this.started = true;
+    const o = this.options;
+    const joinTimeoutMs = o.joinTimeoutMs ?? MESH_DEFAULTS.joinTimeoutMs;
+    const deadlineMs = Date.now() + joinTimeoutMs;
+    const bootstrap = o.bootstrap ? o.bootstrap(this.sessionId) : this.peerJsBootstrap();
+    const rendezvous: Rendezvous = new Rendezvous(self, bootstrap, (): Mesh => mesh, events, {
+      handshakeTimeoutMs: MESH_DEFAULTS.handshakeTimeoutMs,
+      retryInitialMs: MESH_DEFAULTS.retryInitialMs,
+      retryMaxMs: MESH_DEFAULTS.retryMaxMs,
+      mergeWindowMs: o.linkTimeoutMs ?? MESH_DEFAULTS.linkTimeoutMs,
+    });
+    const mesh: Mesh = new Mesh(
+      self,
+      {
+        iceServers: o.iceServers ?? [],
+        wrtc: o.wrtc,
+        linkTimeoutMs: o.linkTimeoutMs ?? MESH_DEFAULTS.linkTimeoutMs,
+        heartbeatIntervalMs: o.heartbeatIntervalMs ?? MESH_DEFAULTS.heartbeatIntervalMs,
+        heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? MESH_DEFAULTS.heartbeatTimeoutMs,
+        byeLingerMs: MESH_DEFAULTS.byeLingerMs,
+      },
+      {
+        events,
+        joinerRoute: (id) => rendezvous.joinerRoute(id),
+        holding: () => rendezvous.holding,
+        introducerSeen: (id) => rendezvous.introducerSeen(id),
+        joined: (id) => this.joinWaiter?.(id),
+        left: (id) => {
+          this.joinWaiter?.(id); // a member that left is not missing
+          rendezvous.memberLeft(id);
+        },
+      },
+    );
+    this.mesh = mesh;
+    this.rendezvous = rendezvous;
+
+    const entry = await rendezvous.enter(deadlineMs);
+    if (this.destroyed) throw new Error('mesh transport: closed while connecting');
+    if (entry === 'timeout') {
+      this.close();
+      throw new Error(`mesh transport: no rendezvous for this session within ${joinTimeoutMs} ms (is the PeerServer reachable?)`);
+    }
+    if (entry === 'introducer') return { missing: [] };
+    rendezvous.introducerId = entry.introducerId;
+    const route = (frame: object): void => entry.channel.send(JSON.stringify(frame));
+    for (const id of entry.members) mesh.offerTo(id, route);
+    const missing = await this.waitForJoined(entry.members, deadlineMs);
+    rendezvous.dropChannel(entry.channel); // linked (or given up): the PeerServer is no longer needed
+    if (this.destroyed) throw new Error('mesh transport: closed while connecting');
+    return { missing };
+  }
+
+  send(toConnectionId: string, frame: object): boolean {
+    if (this.destroyed || !this.mesh) return false;
+    return this.mesh.send(toConnectionId, frame);
+  }
+
+  close(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.mesh?.close();
+    this.rendezvous?.close();
+    this.finishJoinWait?.();
+  }
+
+  /** Resolves with the ids still not linked when all are, or at `deadlineMs`. */
+  private waitForJoined(ids: string[], deadlineMs: number): Promise<string[]> {
+    const mesh = this.mesh!;
+    const pending = new Set(ids.filter((id) => !mesh.isJoined(id)));
+    return new Promise((resolve) => {
+      if (pending.size === 0 || this.destroyed) return resolve([...pending]);
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.joinWaiter = this.finishJoinWait = undefined;
+        resolve([...pending]);
+      };
+      const timer = setTimeout(finish, Math.max(0, deadlineMs - Date.now()));
+      this.finishJoinWait = finish;
+      this.joinWaiter = (id) => {
+        pending.delete(id);
+        if (pending.size === 0) finish();
+      };
+    });
+  }
+
+  private peerJsBootstrap(): Bootstrap {
+    const p = this.options.peerjs ?? {};
+    const loc = (globalThis as { location?: { hostname?: string; port?: string; protocol?: string } }).location;
+    const secure = p.secure ?? loc?.protocol === 'https:';
+    const host = p.host ?? loc?.hostname;
+    const port = p.port ?? (loc?.port ? Number(loc.port) : secure ? 443 : 80);
+    if (!host) throw new Error('mesh transport: options.peerjs.host is required outside a web page');
+    return createPeerJsBootstrap(rendezvousPeerId(this.sessionId), {
+      host,
+      port,
+      path: p.path ?? '/',
+      secure,
+      key: p.key ?? 'peerjs',
+      iceServers: this.options.iceServers ?? [],
+      serverTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
+      dialTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
+    });
+  }
+}
