@@ -8,6 +8,8 @@
 //   signal — initSession + connect({ data: name }), one fresh session id per run
 //   peerjs — all-pairs by hand: new Peer(id), then connect(reliable, json) to every lower id
 // Runs alternate which library goes first. Pages are reloaded between runs.
+// Late joiner (second figure): 7 pages have formed their mesh (untimed); the 8th starts; figure =
+// when the last of the 8 has seen everyone (the 7 see the newcomer, it sees the 7) − its start.
 //
 // Fan-out (on the same 8 pages, reloaded): page 0 sends one small message to all 7 others and waits
 // for all replies: raw = 7 raw RTCDataChannels (page 0 ↔ page i, SDP relayed by playwright),
@@ -27,26 +29,52 @@ export async function group({ context, server, quick, withLib, pagesCount = 8 })
   const ps = pageServer(server);
   const names = pages.map((_, i) => `p${i}`);
   const runs = quick ? 1 : 8;
-  const s = { signal: [], peerjs: [], signalFromFirst: [], peerjsFromFirst: [] };
+  const s = { signal: [], peerjs: [], signalFromFirst: [], peerjsFromFirst: [], signalLate: [], peerjsLate: [] };
+  const reload = () => Promise.all(pages.map((p) => p.reload({ timeout: 15_000 }).then(() => p.waitForFunction(() => window.B?.ready, null, { timeout: 15_000 }))));
+  const others = (i, upto = N) => names.slice(0, upto).filter((_, j) => j !== i);
   try {
     for (let r = 0; r < runs; r++) {
       const order = withLib ? (r % 2 ? ['peerjs', 'signal'] : ['signal', 'peerjs']) : ['peerjs'];
       for (const lib of order) {
-        await Promise.all(pages.map((p) => p.reload({ timeout: 15_000 }).then(() => p.waitForFunction(() => window.B?.ready, null, { timeout: 15_000 }))));
+        // 1. all 8 join at once
+        await reload();
         let starts, dones;
         if (lib === 'signal') {
           await Promise.all(pages.map((p) => p.evaluate(() => B.msLoad())));
           const sid = `join-${uniq()}`;
-          starts = await Promise.all(pages.map((p, i) => p.evaluate(([sid, n, o, s]) => B.msJoinStart(sid, n, o, s), [sid, names[i], names.filter((_, j) => j !== i), ps])));
+          starts = await Promise.all(pages.map((p, i) => p.evaluate(([sid, n, o, s]) => B.msJoinStart(sid, n, o, s), [sid, names[i], others(i), ps])));
           dones = await Promise.all(pages.map((p) => p.evaluate(() => B.msJoinWait(30_000))));
         } else {
           const ids = names.map((n) => `pj-${uniq()}-${n}`);
           starts = await Promise.all(pages.map((p, i) => p.evaluate(([ids, self, s]) => B.pjMeshStart(ids, self, s), [ids, ids[i], ps])));
           dones = await Promise.all(pages.map((p) => p.evaluate(() => B.pjMeshWait(30_000))));
-          pages.pjIds = ids;
         }
         s[lib].push(Math.max(...dones) - Math.max(...starts));
         s[lib + 'FromFirst'].push(Math.max(...dones) - Math.min(...starts));
+
+        // 2. late joiner: 7 pages form their mesh (untimed), then page 7 joins
+        await reload();
+        const L = N - 1;
+        const early = pages.slice(0, L);
+        const late = pages[L];
+        if (lib === 'signal') {
+          await Promise.all(pages.map((p) => p.evaluate(() => B.msLoad())));
+          const sid = `late-${uniq()}`;
+          await Promise.all(early.map((p, i) => p.evaluate(([sid, n, o, s]) => B.msJoinStart(sid, n, o, s), [sid, names[i], others(i, L), ps])));
+          await Promise.all(early.map((p) => p.evaluate(() => B.msJoinWait(30_000))));
+          await Promise.all(early.map((p) => p.evaluate((n) => B.msExpect([n]), names[L])));
+          const t0 = await late.evaluate(([sid, n, o, s]) => B.msJoinStart(sid, n, o, s), [sid, names[L], others(L), ps]);
+          const d = await Promise.all([late.evaluate(() => B.msJoinWait(30_000)), ...early.map((p) => p.evaluate(() => B.msExpectWait(30_000)))]);
+          s.signalLate.push(Math.max(...d) - t0);
+        } else {
+          const ids = names.map((n) => `pjl-${uniq()}-${n}`);
+          await Promise.all(early.map((p, i) => p.evaluate(([ids, self, s]) => B.pjMeshStart(ids, self, s), [ids.slice(0, L), ids[i], ps])));
+          await Promise.all(early.map((p) => p.evaluate(() => B.pjMeshWait(30_000))));
+          await Promise.all(early.map((p) => p.evaluate((id) => B.pjExpect([id]), ids[L])));
+          const t0 = await late.evaluate(([ids, self, s]) => B.pjMeshStart(ids, self, s), [ids, ids[L], ps]);
+          const d = await Promise.all([late.evaluate(() => B.pjMeshWait(30_000)), ...early.map((p) => p.evaluate(() => B.pjExpectWait(30_000)))]);
+          s.peerjsLate.push(Math.max(...d) - t0);
+        }
       }
     }
   } catch (e) {
@@ -57,11 +85,16 @@ export async function group({ context, server, quick, withLib, pagesCount = 8 })
   const fanout = await fanoutOn(pages, { ps, names, quick, withLib });
   await closePages(pages);
 
-  const join = { unit: 'ms', pages: N, runs, from: "last page's start", peerjs: summarize(s.peerjs), peerjsFromFirstStart: summarize(s.peerjsFromFirst) };
+  const join = {
+    unit: 'ms', pages: N, runs, from: "last page's start",
+    peerjs: summarize(s.peerjs), peerjsFromFirstStart: summarize(s.peerjsFromFirst), peerjsLateJoiner: summarize(s.peerjsLate),
+  };
   if (withLib) {
     join.signal = summarize(s.signal);
     join.signalFromFirstStart = summarize(s.signalFromFirst);
+    join.signalLateJoiner = summarize(s.signalLate);
     join.ratioSignalPeerjs = { median: ratio(join.signal.median, join.peerjs.median), p95: ratio(join.signal.p95, join.peerjs.p95) };
+    join.ratioLateSignalPeerjs = { median: ratio(join.signalLateJoiner.median, join.peerjsLateJoiner.median), p95: ratio(join.signalLateJoiner.p95, join.peerjsLateJoiner.p95) };
   }
   return { join, fanout };
 }

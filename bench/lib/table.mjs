@@ -17,8 +17,10 @@ export function tableRows(r) {
   }
   if (r.join) {
     const J = r.join;
-    add(`join ${J.pages} pages (ms)`, 'PeerJS all-pairs by hand', J.peerjs.median, J.peerjs.p95, '', '', '');
+    add(`join ${J.pages} pages at once (ms)`, 'PeerJS all-pairs by hand', J.peerjs.median, J.peerjs.p95, '', '', '');
     if (J.signal) add('', 'mesh-signal connect()→all connectionCreated', J.signal.median, J.signal.p95, '/PeerJS', J.ratioSignalPeerjs.median, J.ratioSignalPeerjs.p95, goal(J.ratioSignalPeerjs.median <= 1, '≤1×'));
+    if (J.peerjsLateJoiner) add(`late 8th joiner (ms)`, 'PeerJS: connects to 7', J.peerjsLateJoiner.median, J.peerjsLateJoiner.p95, '', '', '');
+    if (J.signalLateJoiner) add('', 'mesh-signal: connect()→all 8 see all', J.signalLateJoiner.median, J.signalLateJoiner.p95, '/PeerJS', J.ratioLateSignalPeerjs.median, J.ratioLateSignalPeerjs.p95, goal(J.ratioLateSignalPeerjs.median <= 1, '≤1×'));
   }
   if (r.fanout) {
     const F = r.fanout;

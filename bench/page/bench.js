@@ -140,7 +140,7 @@ const B = (window.B = {
   },
 
   // -------------------------------------------------------------- PeerJS
-  pj: { peer: null, conns: new Map() },
+  pj: { peer: null, conns: new Map(), waiters: [] },
 
   /** Creates this page's Peer; incoming connections are echo/count servers. Resolves on 'open'. */
   pjOpen(id, server) {
@@ -148,6 +148,7 @@ const B = (window.B = {
     const peer = new window.Peer(id, { host: '127.0.0.1', port: server.port, path: server.path, secure: false, key: 'peerjs', config: RTC, debug: 0 });
     pj.peer = peer;
     pj.conns = new Map();
+    pj.waiters = [];
     peer.on('connection', (c) => B.pjAttach(c));
     return withTimeout(new Promise((res, rej) => { peer.on('open', res); peer.on('error', rej); }), 10_000, `PeerJS ${id} open`);
   },
@@ -156,17 +157,33 @@ const B = (window.B = {
     c.on('data', (d) => onText(link, d, (s) => c.send(s)));
     const opened = c.open ? Promise.resolve() : new Promise((r) => c.on('open', r));
     B.pj.conns.set(c.peer, { c, link, opened });
+    opened.then(() => { for (const w of [...B.pj.waiters]) w(); });
     return opened;
   },
+  /** Epoch ms when DataConnections to every id in `ids` are open (hook-based, no polling). */
+  pjWhenAll(ids) {
+    const pj = B.pj;
+    return new Promise((resolve) => {
+      const check = () => {
+        if (ids.every((id) => pj.conns.get(id)?.c.open)) {
+          pj.waiters = pj.waiters.filter((w) => w !== check);
+          resolve(performance.timeOrigin + now());
+          return true;
+        }
+        return false;
+      };
+      if (!check()) pj.waiters.push(check);
+    });
+  },
+  /** Starts waiting for `ids` now; pjExpectWait returns the epoch ms they were all open. */
+  pjExpect(ids) { B.pj.expect = B.pjWhenAll(ids); },
+  pjExpectWait(ms) { return withTimeout(B.pj.expect, ms, 'PeerJS connections to the late joiner'); },
   pjConnect(remoteId) {
     const c = B.pj.peer.connect(remoteId, { reliable: true, serialization: 'json' });
     return withTimeout(B.pjAttach(c), 15_000, `PeerJS connection to ${remoteId} to open`);
   },
   pjWaitConn(remoteId) {
-    return withTimeout((async () => {
-      while (!B.pj.conns.has(remoteId)) await sleep(5);
-      await B.pj.conns.get(remoteId).opened;
-    })(), 15_000, `PeerJS connection from ${remoteId}`);
+    return withTimeout(B.pjWhenAll([remoteId]), 15_000, `PeerJS connection from ${remoteId}`);
   },
   async pjPingPong(remoteId, iters, warmup, payload) {
     const { link } = B.pj.conns.get(remoteId);
@@ -242,7 +259,8 @@ const B = (window.B = {
     let resolveAll;
     const all = new Promise((r) => { resolveAll = r; });
     const check = () => { if ([...want].every((n) => ms.conns.has(n))) resolveAll(performance.timeOrigin + now()); };
-    s.on('connectionCreated', (e) => { ms.conns.set(e.connection.data, e.connection); check(); });
+    ms.waiters = [];
+    s.on('connectionCreated', (e) => { ms.conns.set(e.connection.data, e.connection); check(); for (const w of [...ms.waiters]) w(); });
     s.on('connectionDestroyed', (e) => { ms.conns.delete(e.connection.data); });
     s.on('signal:t', () => { ms.received++; });
     const t0 = performance.timeOrigin + now();
@@ -252,6 +270,18 @@ const B = (window.B = {
     ms.joinDone.catch(() => {});
     return t0;
   },
+  /** Starts waiting for connectionCreated of every name in `names`; msExpectWait → epoch ms. */
+  msExpect(names) {
+    const ms = B.ms;
+    ms.expect = new Promise((resolve) => {
+      const check = () => {
+        if (names.every((n) => ms.conns.has(n))) { ms.waiters = ms.waiters.filter((w) => w !== check); resolve(performance.timeOrigin + now()); return true; }
+        return false;
+      };
+      if (!check()) ms.waiters.push(check);
+    });
+  },
+  msExpectWait(t) { return withTimeout(B.ms.expect, t, 'mesh-signal connectionCreated for the late joiner'); },
   msJoinWait(ms) { return withTimeout(B.ms.joinDone, ms, `mesh-signal: connect() and connectionCreated for every peer (have ${[...B.ms.conns.keys()].join(',')})`); },
   msDisconnect() {
     try { B.ms.session?.disconnect(); } catch {}
