@@ -21,7 +21,8 @@ const FILES = {
   '/__bench/page.html': ['bench/page/page.html', 'text/html'],
   '/__bench/bench.js': ['bench/page/bench.js', 'text/javascript'],
   '/__bench/peerjs.min.js': ['node_modules/peerjs/dist/peerjs.min.js', 'text/javascript'],
-  '/__bench/mesh-signal.js': ['dist/mesh-signal.js', 'text/javascript'],
+  // BENCH_LIB: another build of the library to measure (path relative to the repo).
+  '/__bench/mesh-signal.js': [process.env.BENCH_LIB || 'dist/mesh-signal.js', 'text/javascript'],
 };
 
 export async function startBenchServer({ own = false } = {}) {
