@@ -1,0 +1,118 @@
+/**
+ * Helpers for the real-network tests: sessions over the mesh transport against a PeerServer on
+ * 127.0.0.1, waits that always have a timeout and say what they waited for, cleanup.
+ */
+import { inject } from 'vitest';
+import { initSession, type Session } from '../../../src/index.js';
+import { createMeshTransport, type MeshOptions } from '../../../src/mesh/transport.js';
+import type { ConnectionInfo } from '../../../src/connection.js';
+import type { LeaveReason, Transport, TransportEvents } from '../../../src/transport/types.js';
+
+/** Heartbeat settings of the tests: a dead peer is dropped within HEARTBEAT_TIMEOUT_MS + one interval. */
+export const HEARTBEAT_INTERVAL_MS = 250;
+export const HEARTBEAT_TIMEOUT_MS = 1_500;
+
+/** Mesh options pointing at a PeerServer (the suite's shared one by default). */
+export function meshOptions(port: number = inject('peerServerPort'), extra: MeshOptions = {}): MeshOptions {
+  return {
+    peerjs: { host: '127.0.0.1', port, path: '/ms', secure: false },
+    iceServers: [],
+    heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+    heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+    joinTimeoutMs: 20_000,
+    ...extra,
+  };
+}
+
+let sessionCounter = 0;
+/** A session id no other test uses, so tests can share one PeerServer. */
+export function uniqueSessionId(label: string): string {
+  sessionCounter++;
+  return `it-${label}-${process.pid}-${sessionCounter}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+/** Poll `check` until true; throw a message naming `what` after `timeoutMs`. */
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Race a promise against a timeout whose error names `what`. */
+export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Sessions made by a test, disconnected by `disconnectAll` in afterEach. */
+const live = new Set<Session>();
+
+export function newSession(sessionId: string, options: MeshOptions = meshOptions()): Session {
+  const session = initSession(sessionId, { transport: createMeshTransport(options), ackTimeout: 10_000 });
+  live.add(session);
+  return session;
+}
+
+export function disconnectAll(): void {
+  for (const s of live) s.disconnect();
+  live.clear();
+}
+
+/** True when every session sees every other one (and only them) as a connection. */
+export function isFullMesh(sessions: Session[]): boolean {
+  const ids = sessions.map((s) => s.connection?.connectionId);
+  if (ids.some((id) => id === undefined)) return false;
+  return sessions.every((s) => {
+    const seen = new Set(s.connections.map((c) => c.connectionId));
+    return seen.size === sessions.length - 1 && ids.every((id) => id === s.connection!.connectionId || seen.has(id!));
+  });
+}
+
+export function waitForFullMesh(sessions: Session[], timeoutMs = 20_000): Promise<void> {
+  return waitUntil(() => isFullMesh(sessions), `a full mesh of ${sessions.length} sessions`, timeoutMs);
+}
+
+/** A bare Transport with its events recorded, for tests below the Session. */
+export class RecordingPeer implements TransportEvents {
+  readonly info: ConnectionInfo;
+  readonly transport: Transport;
+  readonly joined = new Map<string, ConnectionInfo>();
+  readonly left: Array<{ id: string; reason: LeaveReason }> = [];
+  readonly messages: Array<{ from: string; frame: unknown }> = [];
+  readonly faults: string[] = [];
+
+  constructor(sessionId: string, id: string, options: MeshOptions = meshOptions()) {
+    this.info = { connectionId: id, creationTime: Date.now(), data: `data of ${id}` };
+    this.transport = createMeshTransport(options)(sessionId);
+  }
+
+  connect(): ReturnType<Transport['connect']> {
+    return this.transport.connect(this.info, this);
+  }
+
+  peerJoined(peer: ConnectionInfo): void {
+    this.joined.set(peer.connectionId, peer);
+  }
+  peerLeft(connectionId: string, reason: LeaveReason): void {
+    this.joined.delete(connectionId);
+    this.left.push({ id: connectionId, reason });
+  }
+  message(from: string, frame: unknown): void {
+    this.messages.push({ from, frame });
+  }
+  reconnecting(): void {}
+  reconnected(): void {}
+  disconnected(): void {}
+  peerFault(connectionId: string | undefined, reason: string): void {
+    this.faults.push(`${connectionId ?? '?'}: ${reason}`);
+  }
+}

@@ -1,0 +1,49 @@
+/**
+ * Start and stop a real PeerServer (the `peer` package) on 127.0.0.1 in a child process.
+ * The suite's shared one comes from `global-peer-server.ts`; a test that stops the server
+ * mid-way starts its own with `startPeerServer()`.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface RunningPeerServer {
+  host: '127.0.0.1';
+  port: number;
+  path: '/ms';
+  /** Kill the server process (SIGKILL) and wait for it to exit. Safe twice. */
+  stop(): Promise<void>;
+}
+
+const CHILD = fileURLToPath(new URL('./peer-server-child.mjs', import.meta.url));
+const START_TIMEOUT_MS = 10_000;
+
+/** @param aliveTimeoutMs the server's `alive_timeout` (how long a silent holder keeps its id). */
+export function startPeerServer(aliveTimeoutMs = 60_000): Promise<RunningPeerServer> {
+  const child: ChildProcess = spawn(process.execPath, [CHILD, String(aliveTimeoutMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`PeerServer child did not print its port within ${START_TIMEOUT_MS} ms`));
+    }, START_TIMEOUT_MS);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split('\n')[0];
+      if (!out.includes('\n') || line === undefined) return;
+      clearTimeout(timer);
+      child.stdout!.removeAllListeners('data');
+      child.stdout!.resume();
+      const { port } = JSON.parse(line) as { port: number };
+      resolve({ host: '127.0.0.1', port, path: '/ms', stop });
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`PeerServer child exited (${code}) before printing its port`));
+    });
+  });
+}

@@ -1,0 +1,53 @@
+/**
+ * The mesh Transport on its own (no Session): real WebRTC (@roamhq/wrtc) and a real PeerServer.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { RecordingPeer, uniqueSessionId, waitUntil, within } from './helpers/mesh.js';
+
+const peers: RecordingPeer[] = [];
+function peer(sessionId: string, id: string): RecordingPeer {
+  const p = new RecordingPeer(sessionId, id);
+  peers.push(p);
+  return p;
+}
+
+afterEach(() => {
+  for (const p of peers) p.transport.close();
+  peers.length = 0;
+});
+
+describe('mesh transport', () => {
+  it('links two peers, introduces them, and carries frames both ways in order', async () => {
+    const sid = uniqueSessionId('t2');
+    const a = peer(sid, 'conn-a');
+    const b = peer(sid, 'conn-b');
+    expect(await within(a.connect(), 'a to connect')).toEqual({ missing: [] });
+    expect(await within(b.connect(), 'b to connect')).toEqual({ missing: [] });
+    expect(b.joined.get('conn-a')).toEqual(a.info);
+    await waitUntil(() => a.joined.has('conn-b'), 'a to see b joined');
+    expect(a.joined.get('conn-b')).toEqual(b.info);
+
+    for (let i = 0; i < 100; i++) expect(a.transport.send('conn-b', { t: 'sig', n: i })).toBe(true);
+    expect(b.transport.send('conn-a', { t: 'ack', n: 0 })).toBe(true);
+    await waitUntil(() => b.messages.length === 100 && a.messages.length === 1, '100 frames a→b and 1 frame b→a');
+    expect(b.messages.map((m) => (m.frame as { n: number }).n)).toEqual([...Array(100).keys()]);
+    expect(b.messages.every((m) => m.from === 'conn-a')).toBe(true);
+    expect(a.transport.send('nobody', { t: 'sig' })).toBe(false);
+    expect(a.faults).toEqual([]);
+    expect(b.faults).toEqual([]);
+  });
+
+  it('reports a goodbye as clientDisconnected', async () => {
+    const sid = uniqueSessionId('bye');
+    const a = peer(sid, 'conn-a');
+    const b = peer(sid, 'conn-b');
+    await within(a.connect(), 'a to connect');
+    await within(b.connect(), 'b to connect');
+    await waitUntil(() => a.joined.has('conn-b'), 'a to see b joined');
+    b.transport.close();
+    b.transport.close(); // safe twice
+    await waitUntil(() => a.left.length === 1, 'a to see b leave');
+    expect(a.left).toEqual([{ id: 'conn-b', reason: 'clientDisconnected' }]);
+    expect(a.transport.send('conn-b', { t: 'sig' })).toBe(false);
+  });
+});
