@@ -13,8 +13,9 @@
  * versions), the `global` name, and a `process` object for `process.nextTick`. We give it those
  * and nothing else: no Node polyfill bundle.
  *
- * Usage: node scripts/build.mjs [--entry path/to/index.ts] [--quiet]
- * (`--entry` is for trying the build against another entry point.)
+ * Usage: node scripts/build.mjs [--entry path/to/index.ts] [--outdir dir] [--quiet]
+ * (`--entry` and `--outdir` are for trying the build against another entry point without
+ * touching dist/; type declarations are written only for the real entry.)
  */
 import * as esbuild from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -37,7 +38,7 @@ const say = (...parts) => {
 };
 
 const entry = resolve(root, argValue('--entry') ?? 'src/index.ts');
-const dist = join(root, 'dist');
+const dist = resolve(root, argValue('--outdir') ?? 'dist');
 
 /**
  * `process` as simple-peer's dependencies use it: `process.nextTick(fn, ...args)` (readable-stream,
@@ -134,7 +135,7 @@ async function main() {
     try {
       execFileSync(
         process.execPath,
-        [tsc, '-p', 'tsconfig.json', '--emitDeclarationOnly', '--declaration', '--outDir', 'dist/types'],
+        [tsc, '-p', 'tsconfig.json', '--emitDeclarationOnly', '--declaration', '--outDir', join(dist, 'types')],
         { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] },
       );
     } catch (error) {
