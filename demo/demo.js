@@ -143,7 +143,7 @@ function addConnection(connection) {
   const meta = document.createElement('span');
   meta.className = 'meta';
   const since = new Date(connection.creationTime);
-  meta.textContent = `${isMe(connection) ? 'you · ' : ''}${shortId(connection)} · since ${since.toLocaleTimeString()}`;
+  meta.textContent = `${shortId(connection)} · since ${since.toLocaleTimeString()}`;
   meta.title = connection.connectionId;
   const pick = document.createElement('button');
   pick.type = 'button';
@@ -349,7 +349,7 @@ els.joinForm.addEventListener('submit', async (submit) => {
     await current.connect({ data: els.name.value });
     if (session !== current) return;
     const me = current.connection;
-    els.me.textContent = `You are ${describe(me)}.`;
+    els.me.textContent = `You are ${nameOf(me)} · ${shortId(me)}. Share the invite link above; everyone who joins appears here.`;
     addConnection(me); // also arrives as connectionCreated; addConnection ignores the repeat
     els.send.disabled = false;
     setStatus('connected', `Connected to “${sessionId}”`);
