@@ -1,0 +1,57 @@
+/**
+ * Sessions over the real mesh form a full mesh: every session sees every other one.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Session } from '../../src/index.js';
+import { disconnectAll, isFullMesh, newSession, uniqueSessionId, waitForFullMesh, within } from './helpers/mesh.js';
+
+afterEach(disconnectAll);
+
+async function formMesh(count: number, label: string): Promise<{ sessions: Session[]; elapsedMs: number }> {
+  const sid = uniqueSessionId(label);
+  const sessions = Array.from({ length: count }, () => newSession(sid));
+  const start = performance.now();
+  // The first claims the rendezvous id; the rest join at once (concurrent joiners).
+  await within(sessions[0]!.connect({ data: 'peer-0' }), 'the first session to connect');
+  await within(Promise.all(sessions.slice(1).map((s, i) => s.connect({ data: `peer-${i + 1}` }))), `${count - 1} joiners to connect`);
+  await waitForFullMesh(sessions);
+  return { sessions, elapsedMs: performance.now() - start };
+}
+
+describe('full mesh', () => {
+  for (const count of [2, 3]) {
+    it(`${count} sessions see each other with their connection data`, async () => {
+      const { sessions } = await formMesh(count, `mesh${count}`);
+      for (const s of sessions) {
+        for (const other of sessions) {
+          if (other === s) continue;
+          const seen = s.connections.find((c) => c.connectionId === other.connection!.connectionId);
+          expect(seen?.data).toBe(other.connection!.data);
+          expect(seen?.creationTime).toBe(other.connection!.creationTime);
+        }
+      }
+    });
+  }
+
+  it('6 sessions form a full mesh (formation time is logged)', async () => {
+    const { sessions, elapsedMs } = await formMesh(6, 'mesh6');
+    expect(isFullMesh(sessions)).toBe(true);
+    // A figure for the report, not an assertion: speed belongs in bench/.
+    console.log(`[mesh-formation] 6-peer full mesh formed in ${elapsedMs.toFixed(0)} ms (connect of the first → every session sees 5)`);
+  });
+
+  it('connectionCreated fires once per peer, sessionConnected lists who was there', async () => {
+    const sid = uniqueSessionId('events');
+    const [a, b, c] = [newSession(sid), newSession(sid), newSession(sid)];
+    const created: string[] = [];
+    let connectedWith: string[] | undefined;
+    await within(a.connect({ data: 'a' }), 'a to connect');
+    await within(b.connect({ data: 'b' }), 'b to connect');
+    c.on('connectionCreated', (e) => created.push(e.connection.data));
+    c.on('sessionConnected', (e) => (connectedWith = e.connections.map((x) => x.data).sort()));
+    await within(c.connect({ data: 'c' }), 'c to connect');
+    expect(connectedWith).toEqual(['a', 'b']);
+    expect(created.sort()).toEqual(['a', 'b', 'c']);
+    await waitForFullMesh([a, b, c]);
+  });
+});
