@@ -4,6 +4,7 @@
  * mid-way starts its own with `startPeerServer()`.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface RunningPeerServer {
@@ -14,7 +15,8 @@ export interface RunningPeerServer {
   stop(): Promise<void>;
 }
 
-const CHILD = fileURLToPath(new URL('./peer-server-child.mjs', import.meta.url));
+// From the file's own path: happy-dom replaces the global URL, which fileURLToPath refuses.
+const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'peer-server-child.mjs');
 const START_TIMEOUT_MS = 10_000;
 
 /** @param aliveTimeoutMs the server's `alive_timeout` (how long a silent holder keeps its id). */
