@@ -27,10 +27,10 @@ function moduleAt(url, line) {
   }
   if (!moduleIndex) {
     moduleIndex = [];
-    const f = path.join(ROOT, 'dist/mesh-signal.js');
+    const f = path.join(ROOT, process.env.BENCH_LIB || 'dist/mesh-signal.js');
     if (existsSync(f)) {
       readFileSync(f, 'utf8').split('\n').forEach((l, i) => {
-        const m = l.match(/^\/\/ ((?:src|node_modules|mesh-signal)[^\s]*)$/);
+        const m = l.match(/^\/\/ (?:\.\.\/)*((?:src|node_modules|mesh-signal)\S*)$/);
         if (m) moduleIndex.push([i, m[1]]);
       });
     }

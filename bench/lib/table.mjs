@@ -14,6 +14,7 @@ export function tableRows(r) {
     const T = r.throughput;
     add('throughput (8 KB msgs/s)', 'raw, bufferedamountlow', T.raw.median, T.raw.p95, '', '', '');
     if (T.signal) add('', `mesh-signal acked, ${T.window} in flight`, T.signal.median, T.signal.p95, '/raw', T.ratioSignalRaw.median, T.ratioSignalRaw.p95, goal(T.ratioSignalRaw.median >= 0.8, '≥0.8×'));
+    for (const w of (T.byWindow ?? []).slice(1)) add('', `mesh-signal acked, ${w.window} in flight`, w.median, w.p95, '/raw', w.ratio.median, w.ratio.p95);
   }
   if (r.join) {
     const J = r.join;
