@@ -87,6 +87,7 @@ export class Link {
     this.peer.on('connect', () => {
       if (this.state !== 'connecting') return;
       clearTimeout(this.openTimer);
+      clearSimplePeerIceTimer(this.peer);
       this.state = 'open';
       this.lastHeardAtMs = Date.now();
       this.events?.open();
@@ -193,9 +194,20 @@ export class Link {
   }
 
   private clearTimers(): void {
+    clearSimplePeerIceTimer(this.peer);
     clearTimeout(this.drainTimer);
     clearTimeout(this.openTimer);
     clearTimeout(this.lingerTimer);
     this.drainTimer = this.openTimer = this.lingerTimer = undefined;
   }
+}
+
+/**
+ * simple-peer 9.11 starts a 5 s "ICE complete" timer on the first candidate and never clears it,
+ * not even in destroy(): clear it once the channel is open or the link is gone, so a closed
+ * transport leaves no timer behind.
+ */
+function clearSimplePeerIceTimer(peer: SimplePeer.Instance): void {
+  const p = peer as unknown as { _iceCompleteTimer?: ReturnType<typeof setTimeout> | null };
+  if (p._iceCompleteTimer) clearTimeout(p._iceCompleteTimer);
 }

@@ -2,6 +2,7 @@
  * The mesh Transport on its own (no Session): real WebRTC (@roamhq/wrtc) and a real PeerServer.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { trackTimers } from './helpers/timer-tracker.js';
 import { RecordingPeer, uniqueSessionId, waitUntil, within } from './helpers/mesh.js';
 
 const peers: RecordingPeer[] = [];
@@ -49,5 +50,23 @@ describe('mesh transport', () => {
     await waitUntil(() => a.left.length === 1, 'a to see b leave');
     expect(a.left).toEqual([{ id: 'conn-b', reason: 'clientDisconnected' }]);
     expect(a.transport.send('conn-b', { t: 'sig' })).toBe(false);
+  });
+
+  it('leaves no timer pending once every transport is closed', async () => {
+    const tracker = trackTimers();
+    try {
+      const sid = uniqueSessionId('leak');
+      const group = ['leak-a', 'leak-b', 'leak-c'].map((id) => peer(sid, id));
+      for (const p of group) await within(p.connect(), `${p.info.connectionId} to connect`);
+      await waitUntil(() => group.every((p) => p.joined.size === 2), 'a full mesh of three');
+      expect(tracker.pending().length).toBeGreaterThan(0);
+      for (const p of group) p.transport.close();
+      // A goodbye may linger up to byeLingerMs (500 ms) to drain; then nothing may remain.
+      await waitUntil(() => tracker.pending().length === 0, 'every timer to be cleared', 3_000).catch((err: Error) => {
+        throw new Error(`${err.message}; pending: ${tracker.pending().join('\n')}`);
+      });
+    } finally {
+      tracker.restore();
+    }
   });
 });
