@@ -30,6 +30,16 @@ export async function setupPair({ context, server, withLib }) {
       b.evaluate(([sid, s]) => B.msJoinStart(sid, 'b', ['a'], s, { ackTimeout: 60_000 }), [sid, ps]),
     ]);
     await Promise.all([a.evaluate(() => B.msJoinWait(20_000)), b.evaluate(() => B.msJoinWait(20_000))]);
+    if (process.env.BENCH_ALT) {
+      const sid2 = `pair-alt-${tag}`;
+      await Promise.all([a, b].map((p) => p.evaluate(() => { B.useLib('alt'); return B.msLoad(); })));
+      await Promise.all([
+        a.evaluate(([sid, s]) => B.msJoinStart(sid, 'a', ['b'], s, { ackTimeout: 60_000 }), [sid2, ps]),
+        b.evaluate(([sid, s]) => B.msJoinStart(sid, 'b', ['a'], s, { ackTimeout: 60_000 }), [sid2, ps]),
+      ]);
+      await Promise.all([a.evaluate(() => B.msJoinWait(20_000)), b.evaluate(() => B.msJoinWait(20_000))]);
+      await Promise.all([a, b].map((p) => p.evaluate(() => B.useLib('main'))));
+    }
   }
   return { a, b, pjB: `pair-b-${tag}`, close: () => closePages([a, b]) };
 }
@@ -43,9 +53,11 @@ export async function latency(pair, { quick, withLib, payload = 'x'.repeat(32) }
   const runs = {
     raw: () => a.evaluate(([n, w, p]) => B.rawPingPong('pair', n, w, p), [iters, warmup, payload]),
     peerjs: () => a.evaluate(([id, n, w, p]) => B.pjPingPong(id, n, w, p), [pjB, iters, warmup, payload]),
-    signal: () => a.evaluate(([n, w, p]) => B.msPingPong('b', n, w, p), [iters, warmup, payload]),
+    signal: () => a.evaluate(([n, w, p]) => { B.useLib('main'); return B.msPingPong('b', n, w, p); }, [iters, warmup, payload]),
+    alt: () => a.evaluate(([n, w, p]) => { B.useLib('alt'); return B.msPingPong('b', n, w, p); }, [iters, warmup, payload]),
   };
-  const names = withLib ? ['raw', 'peerjs', 'signal'] : ['raw', 'peerjs'];
+  const names = withLib ? ['raw', 'peerjs', 'signal', ...(process.env.BENCH_ALT ? ['alt'] : [])] : ['raw', 'peerjs'];
+  s.alt = [];
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length]; // rotate the order each round
@@ -56,6 +68,10 @@ export async function latency(pair, { quick, withLib, payload = 'x'.repeat(32) }
   if (withLib) {
     out.signal = summarize(s.signal);
     out.ratioSignalRaw = { median: ratio(out.signal.median, out.raw.median), p95: ratio(out.signal.p95, out.raw.p95) };
+    if (s.alt.length) {
+      out.alt = { lib: process.env.BENCH_ALT, ...summarize(s.alt) };
+      out.ratioAltRaw = { median: ratio(out.alt.median, out.raw.median), p95: ratio(out.alt.p95, out.raw.p95) };
+    }
   }
   out.ratioPeerjsRaw = { median: ratio(out.peerjs.median, out.raw.median), p95: ratio(out.peerjs.p95, out.raw.p95) };
   return out;
@@ -75,14 +91,16 @@ export async function throughput(pair, { quick, withLib, size = 8192, windows = 
   // Warm-up: the first burst on a new channel is slower (reference).
   await a.evaluate(([n, z]) => B.rawThroughput('pair', n, z), [quick ? 5 : 300, size]);
   if (withLib) await a.evaluate(([n, z, w]) => B.msThroughput('b', n, z, w), [quick ? 5 : 300, size, windows[0]]);
-  const names = ['raw', ...(withLib ? windows.map((w) => `signal${w}`) : [])];
+  const alt = withLib && process.env.BENCH_ALT;
+  const names = ['raw', ...(withLib ? windows.map((w) => `signal${w}`) : []), ...(alt ? windows.map((w) => `alt${w}`) : [])];
+  if (alt) await a.evaluate(([n, z, w]) => { B.useLib('alt'); return B.msThroughput('b', n, z, w); }, [quick ? 5 : 300, size, windows[0]]);
   const s = Object.fromEntries(names.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length];
       const ms = name === 'raw'
         ? await a.evaluate(([n, z]) => B.rawThroughput('pair', n, z), [count, size])
-        : await a.evaluate(([n, z, w]) => B.msThroughput('b', n, z, w), [count, size, Number(name.slice(6))]);
+        : await a.evaluate(([n, z, w, tag]) => { B.useLib(tag); return B.msThroughput('b', n, z, w); }, [count, size, Number(name.replace(/^\D+/, '')), name.startsWith('alt') ? 'alt' : 'main']);
       s[name].push(ms);
     }
   }
@@ -97,6 +115,10 @@ export async function throughput(pair, { quick, withLib, size = 8192, windows = 
     out.byWindow = windows.map((w) => {
       const x = rate(s[`signal${w}`]);
       return { window: w, ...x, ratio: { median: ratio(x.median, out.raw.median), p95: ratio(x.p95, out.raw.p95) } };
+    });
+    if (alt) out.altByWindow = windows.map((w) => {
+      const x = rate(s[`alt${w}`]);
+      return { lib: alt, window: w, ...x, ratio: { median: ratio(x.median, out.raw.median), p95: ratio(x.p95, out.raw.p95) } };
     });
   }
   return out;

@@ -23,6 +23,8 @@ const FILES = {
   '/__bench/peerjs.min.js': ['node_modules/peerjs/dist/peerjs.min.js', 'text/javascript'],
   // BENCH_LIB: another build of the library to measure (path relative to the repo).
   '/__bench/mesh-signal.js': [process.env.BENCH_LIB || 'dist/mesh-signal.js', 'text/javascript'],
+  // BENCH_ALT: a candidate build measured side by side with the main one (extra "signal (alt)" rows).
+  '/__bench/mesh-signal-alt.js': [process.env.BENCH_ALT || 'dist/mesh-signal.js', 'text/javascript'],
 };
 
 export async function startBenchServer({ own = false } = {}) {

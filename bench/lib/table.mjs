@@ -8,6 +8,7 @@ export function tableRows(r) {
     const L = r.latency;
     add('latency (ms RTT)', 'raw RTCDataChannel ping-pong', L.raw.median, L.raw.p95, '', '', '');
     add('', 'PeerJS DataConnection json', L.peerjs.median, L.peerjs.p95, '/raw', L.ratioPeerjsRaw?.median, L.ratioPeerjsRaw?.p95);
+    if (L.alt) add('', `ALT ${L.alt.lib} signal→ack`, L.alt.median, L.alt.p95, '/raw', L.ratioAltRaw.median, L.ratioAltRaw.p95);
     if (L.signal) add('', 'mesh-signal signal→ack', L.signal.median, L.signal.p95, '/raw', L.ratioSignalRaw.median, L.ratioSignalRaw.p95, goal(L.ratioSignalRaw.median <= 1.2, '≤1.2×'));
   }
   if (r.throughput) {
@@ -15,6 +16,7 @@ export function tableRows(r) {
     add('throughput (8 KB msgs/s)', 'raw, bufferedamountlow', T.raw.median, T.raw.p95, '', '', '');
     if (T.signal) add('', `mesh-signal acked, ${T.window} in flight`, T.signal.median, T.signal.p95, '/raw', T.ratioSignalRaw.median, T.ratioSignalRaw.p95, goal(T.ratioSignalRaw.median >= 0.8, '≥0.8×'));
     for (const w of (T.byWindow ?? []).slice(1)) add('', `mesh-signal acked, ${w.window} in flight`, w.median, w.p95, '/raw', w.ratio.median, w.ratio.p95);
+    for (const w of T.altByWindow ?? []) add('', `ALT ${w.lib}, ${w.window} in flight`, w.median, w.p95, '/raw', w.ratio.median, w.ratio.p95);
   }
   if (r.join) {
     const J = r.join;

@@ -235,9 +235,16 @@ const B = (window.B = {
 
   // -------------------------------------------------------------- mesh-signal
   ms: { lib: null, session: null, conns: new Map(), others: new Set() },
-
+  // One context per library build: 'main' = /__bench/mesh-signal.js, 'alt' = /__bench/mesh-signal-alt.js
+  // (BENCH_ALT, for A/B runs of a candidate fix in the same pages). B.ms is the current one.
+  msCtx: {},
+  useLib(tag = 'main') {
+    if (!B.msCtx.main) B.msCtx.main = B.ms;
+    if (!B.msCtx[tag]) B.msCtx[tag] = { lib: null, session: null, conns: new Map(), others: new Set(), tag };
+    B.ms = B.msCtx[tag];
+  },
   async msLoad() {
-    if (!B.ms.lib) B.ms.lib = await import('/__bench/mesh-signal.js');
+    if (!B.ms.lib) B.ms.lib = await import(B.ms.tag === 'alt' ? '/__bench/mesh-signal-alt.js' : '/__bench/mesh-signal.js');
     return Object.keys(B.ms.lib);
   },
   /**
