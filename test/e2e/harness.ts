@@ -23,8 +23,11 @@ const CHROMIUM_ARGS = [
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Default wait for anything networked; a mesh of 8 pages forms in ~3 s here. */
-export const WAIT_MS = 20_000;
+/**
+ * Default wait for anything networked. A mesh of 8 pages forms in ~3-8 s here; the margin is for
+ * a machine busy with other work (the waits bound a hang, they assert no speed).
+ */
+export const WAIT_MS = 30_000;
 
 export function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
@@ -197,6 +200,16 @@ export class TestPage {
   /** Waits until this page sees exactly `ids` as its live connections. */
   async waitForLive(ids: string[], ms = WAIT_MS): Promise<void> {
     const want = [...ids].sort();
+    await this.waitForLiveIds(want, ms).catch(async (error: Error) => {
+      // Say what the page did see, so a failure can be read without a rerun.
+      const have = await this.liveIds().catch(() => ['(page gone)']);
+      const missing = want.filter((id) => !have.includes(id)).map((id) => id.slice(0, 6));
+      const extra = have.filter((id) => !want.includes(id)).map((id) => id.slice(0, 6));
+      throw new Error(`${error.message}; ${this.name} (${this.id.slice(0, 6)}) is missing [${missing}] and has extra [${extra}]`);
+    });
+  }
+
+  private async waitForLiveIds(want: string[], ms: number): Promise<void> {
     await waitInPage(
       this.page,
       `${this.name} to see connections ${want.map((id) => id.slice(0, 6)).join(',')}`,
@@ -240,6 +253,6 @@ export async function formMesh(
   if (concurrent) await Promise.all(pages.map((page) => page.connect(sessionId, server)));
   else for (const page of pages) await page.connect(sessionId, server);
   const ids = pages.map((p) => p.id);
-  await Promise.all(pages.map((p) => p.waitForLive(ids)));
+  await Promise.all(pages.map((p) => p.waitForLive(ids, Math.max(WAIT_MS, names.length * 6_000))));
   return pages;
 }
