@@ -87,7 +87,8 @@ export async function waitInPage<A>(
   ms = WAIT_MS,
 ): Promise<void> {
   try {
-    await page.waitForFunction(predicate, arg, { timeout: ms, polling: 50 });
+    // (Playwright's own typing of the argument, Unboxed<A>, does not unify with a generic A.)
+    await page.waitForFunction(predicate as (arg: unknown) => boolean, arg as unknown, { timeout: ms, polling: 50 });
   } catch (error) {
     throw new Error(`timed out after ${ms} ms waiting for ${what}: ${(error as Error).message.split('\n')[0]}`);
   }
