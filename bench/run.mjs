@@ -7,7 +7,7 @@ import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startBenchServer, ROOT } from './lib/server.mjs';
-import { launch } from './lib/browser.mjs';
+import { launch, cpuMeter } from './lib/browser.mjs';
 import { printTable, renderMarkdown } from './lib/table.mjs';
 
 export async function main(argv = process.argv.slice(2)) {
@@ -33,7 +33,7 @@ export async function main(argv = process.argv.slice(2)) {
       browser = l.browser;
       results.machine.chromium = l.version;
       results.server = server.kind;
-      const ctx = { context: l.context, server, quick, withLib, profile: flag('profile') };
+      const ctx = { context: l.context, server, quick, withLib, profile: flag('profile'), cpu: await cpuMeter(l.browser) };
       if (want('pair')) {
         const { setupPair, latency, throughput } = await import('./harness/pair.mjs');
         const pair = await setupPair(ctx);

@@ -44,7 +44,8 @@ export async function setupPair({ context, server, withLib }) {
   return { a, b, pjB: `pair-b-${tag}`, close: () => closePages([a, b]) };
 }
 
-export async function latency(pair, { quick, withLib, payload = 'x'.repeat(32) }) {
+export async function latency(pair, ctx) {
+  const { quick, withLib, payload = 'x'.repeat(32) } = ctx;
   const rounds = quick ? 1 : 10;
   const iters = quick ? 5 : 100;
   const warmup = quick ? 2 : 20;
@@ -58,10 +59,14 @@ export async function latency(pair, { quick, withLib, payload = 'x'.repeat(32) }
   };
   const names = withLib ? ['raw', 'peerjs', 'signal', ...(process.env.BENCH_ALT ? ['alt'] : [])] : ['raw', 'peerjs'];
   s.alt = [];
+  const cpu = Object.fromEntries(names.map((n) => [n, []])); // µs of Chromium CPU per round trip, per round
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length]; // rotate the order each round
+      const c0 = await ctx.cpu?.();
       s[name].push(...(await withTimeout(runs[name](), 60_000, `latency ${name} round ${r}`)));
+      const c1 = await ctx.cpu?.();
+      if (c0) cpu[name].push(((c1.total - c0.total) * 1000) / (iters + warmup));
     }
   }
   const out = { unit: 'ms round trip', payloadChars: payload.length, rounds, itersPerRound: iters, raw: summarize(s.raw), peerjs: summarize(s.peerjs) };
@@ -74,6 +79,7 @@ export async function latency(pair, { quick, withLib, payload = 'x'.repeat(32) }
     }
   }
   out.ratioPeerjsRaw = { median: ratio(out.peerjs.median, out.raw.median), p95: ratio(out.peerjs.p95, out.raw.p95) };
+  if (ctx.cpu) out.cpuUsPerRoundTrip = cpuSummary(cpu, 'raw');
   return out;
 }
 
@@ -84,7 +90,8 @@ export async function latency(pair, { quick, withLib, payload = 'x'.repeat(32) }
  * the last ack, for each window in `windows` (the first is the headline figure). p95 is the slow
  * tail: the rate of the 95th-percentile run duration.
  */
-export async function throughput(pair, { quick, withLib, size = 8192, windows = [256, 32] }) {
+export async function throughput(pair, ctx) {
+  const { quick, withLib, size = 8192, windows = [256, 32] } = ctx;
   const rounds = quick ? 1 : 8;
   const count = quick ? 20 : 1000;
   const { a } = pair;
@@ -95,13 +102,17 @@ export async function throughput(pair, { quick, withLib, size = 8192, windows = 
   const names = ['raw', ...(withLib ? windows.map((w) => `signal${w}`) : []), ...(alt ? windows.map((w) => `alt${w}`) : [])];
   if (alt) await a.evaluate(([n, z, w]) => { B.useLib('alt'); return B.msThroughput('b', n, z, w); }, [quick ? 5 : 300, size, windows[0]]);
   const s = Object.fromEntries(names.map((n) => [n, []]));
+  const cpu = Object.fromEntries(names.map((n) => [n, []])); // µs of Chromium CPU per message, per round
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length];
+      const c0 = await ctx.cpu?.();
       const ms = name === 'raw'
         ? await a.evaluate(([n, z]) => B.rawThroughput('pair', n, z), [count, size])
         : await a.evaluate(([n, z, w, tag]) => { B.useLib(tag); return B.msThroughput('b', n, z, w); }, [count, size, Number(name.replace(/^\D+/, '')), name.startsWith('alt') ? 'alt' : 'main']);
       s[name].push(ms);
+      const c1 = await ctx.cpu?.();
+      if (c0) cpu[name].push(((c1.total - c0.total) * 1000) / count);
     }
   }
   const rate = (durs) => {
@@ -121,5 +132,14 @@ export async function throughput(pair, { quick, withLib, size = 8192, windows = 
       return { lib: alt, window: w, ...x, ratio: { median: ratio(x.median, out.raw.median), p95: ratio(x.p95, out.raw.p95) } };
     });
   }
+  if (ctx.cpu) out.cpuUsPerMessage = cpuSummary(cpu, 'raw');
+  return out;
+}
+
+/** Per-name median/p95 of CPU µs per message, and each median's ratio to the baseline's. */
+function cpuSummary(cpu, base) {
+  const out = { unit: 'µs CPU (all Chromium processes) per message', note: '10 ms process-time granularity per round' };
+  for (const [name, xs] of Object.entries(cpu)) if (xs.length) out[name] = summarize(xs);
+  for (const name of Object.keys(out)) if (out[name]?.median !== undefined && name !== base) out[name].ratio = ratio(out[name].median, out[base].median);
   return out;
 }

@@ -49,3 +49,22 @@ export async function rawPair(pa, pb, key) {
 export function pageServer(server) {
   return { port: server.peer.port, path: server.peer.path };
 }
+
+/**
+ * CPU time of every Chromium process (browser, renderers, GPU, network service …) via the
+ * DevTools SystemInfo domain: `await read()` → { total, byType } in ms (10 ms granularity).
+ * CPU per message is the contention-robust figure on a shared machine, where wall-clock rates swing.
+ */
+export async function cpuMeter(browser) {
+  const cdp = await browser.newBrowserCDPSession();
+  return async () => {
+    const { processInfo } = await cdp.send('SystemInfo.getProcessInfo');
+    const byType = {};
+    let total = 0;
+    for (const p of processInfo) {
+      byType[p.type] = (byType[p.type] ?? 0) + p.cpuTime * 1000;
+      total += p.cpuTime * 1000;
+    }
+    return { total, byType };
+  };
+}

@@ -11,12 +11,22 @@ export function tableRows(r) {
     if (L.alt) add('', `ALT ${L.alt.lib} signal→ack`, L.alt.median, L.alt.p95, '/raw', L.ratioAltRaw.median, L.ratioAltRaw.p95);
     if (L.signal) add('', 'mesh-signal signal→ack', L.signal.median, L.signal.p95, '/raw', L.ratioSignalRaw.median, L.ratioSignalRaw.p95, goal(L.ratioSignalRaw.median <= 1.2, '≤1.2×'));
   }
+  if (r.latency?.cpuUsPerRoundTrip) {
+    const C = r.latency.cpuUsPerRoundTrip;
+    add('latency: CPU µs per round trip', 'raw', C.raw.median, C.raw.p95, '', '', '');
+    for (const k of Object.keys(C)) if (!['raw', 'unit', 'note'].includes(k)) add('', k, C[k].median, C[k].p95, '/raw', C[k].ratio, '');
+  }
   if (r.throughput) {
     const T = r.throughput;
     add('throughput (8 KB msgs/s)', 'raw, bufferedamountlow', T.raw.median, T.raw.p95, '', '', '');
     if (T.signal) add('', `mesh-signal acked, ${T.window} in flight`, T.signal.median, T.signal.p95, '/raw', T.ratioSignalRaw.median, T.ratioSignalRaw.p95, goal(T.ratioSignalRaw.median >= 0.8, '≥0.8×'));
     for (const w of (T.byWindow ?? []).slice(1)) add('', `mesh-signal acked, ${w.window} in flight`, w.median, w.p95, '/raw', w.ratio.median, w.ratio.p95);
     for (const w of T.altByWindow ?? []) add('', `ALT ${w.lib}, ${w.window} in flight`, w.median, w.p95, '/raw', w.ratio.median, w.ratio.p95);
+  }
+  if (r.throughput?.cpuUsPerMessage) {
+    const C = r.throughput.cpuUsPerMessage;
+    add('throughput: CPU µs per 8 KB msg', 'raw', C.raw.median, C.raw.p95, '', '', '');
+    for (const k of Object.keys(C)) if (!['raw', 'unit', 'note'].includes(k)) add('', k, C[k].median, C[k].p95, '/raw', C[k].ratio, '');
   }
   if (r.join) {
     const J = r.join;
