@@ -8,14 +8,31 @@
  * await session.connect({ data: 'alice' });
  * await session.signal({ type: 'chat', data: 'hello' }); // resolves when everyone received it
  */
+import { createMeshTransport, type MeshOptions } from './mesh/transport.js';
 import { Session, type SessionCoreOptions } from './session.js';
 import type { TransportFactory } from './transport/types.js';
 
-/** Options of `initSession`. */
+/** Where `npm start` mounts its PeerServer, and so the default `peerjs.path`. */
+export const DEFAULT_PEERJS_PATH = '/peerjs';
+
+/** Options of `initSession`. Every timeout is in milliseconds. */
 export interface SessionOptions {
-  /** Milliseconds a signal waits for every target's acknowledgement (default 10 000), then fails with 408. */
+  /**
+   * The PeerServer to meet through: `{ host, port, path, secure, key }`. Defaults: the page's
+   * host and port, path `/peerjs` (as `npm start` serves it), key `peerjs`.
+   */
+  peerjs?: MeshOptions['peerjs'];
+  /** STUN/TURN servers. Default `[]`: a LAN or one machine needs none. */
+  iceServers?: RTCIceServer[];
+  /** How long a signal waits for every target's acknowledgement (default 10 000), then fails with 408. */
   ackTimeout?: number;
-  /** A transport of your own (e.g. `createMemoryNetwork().transport` in tests). */
+  /** How long `connect()` waits to link to every member before it resolves anyway (default 15 000). */
+  joinTimeout?: number;
+  /** How often each link is pinged (default 1 000). */
+  heartbeatInterval?: number;
+  /** A peer silent this long is dropped as `networkDisconnected` (default 4 000). */
+  heartbeatTimeout?: number;
+  /** A transport of your own instead of the WebRTC mesh (e.g. `createMemoryNetwork().transport`). */
   transport?: TransportFactory;
 }
 
@@ -26,10 +43,20 @@ export interface SessionOptions {
  * const session = initSession('room-1', { transport: createMemoryNetwork().transport });
  */
 export function initSession(sessionId: string, options: SessionOptions = {}): Session {
-  if (!options.transport) throw new TypeError('initSession needs options.transport until the WebRTC mesh lands');
-  const core: SessionCoreOptions = { transport: options.transport };
+  const core: SessionCoreOptions = { transport: options.transport ?? createMeshTransport(meshOptions(options)) };
   if (options.ackTimeout !== undefined) core.ackTimeout = options.ackTimeout;
   return new Session(sessionId, core);
+}
+
+function meshOptions(options: SessionOptions): MeshOptions {
+  const mesh: MeshOptions = {
+    peerjs: { path: DEFAULT_PEERJS_PATH, ...options.peerjs },
+    iceServers: options.iceServers ?? [],
+  };
+  if (options.joinTimeout !== undefined) mesh.joinTimeoutMs = options.joinTimeout;
+  if (options.heartbeatInterval !== undefined) mesh.heartbeatIntervalMs = options.heartbeatInterval;
+  if (options.heartbeatTimeout !== undefined) mesh.heartbeatTimeoutMs = options.heartbeatTimeout;
+  return mesh;
 }
 
 export { Session, DEFAULT_ACK_TIMEOUT_MS, type SessionState, type ConnectOptions } from './session.js';
@@ -39,4 +66,5 @@ export { MAX_DATA_BYTES, MAX_TYPE_BYTES } from './signal/rules.js';
 export type { SignalOptions } from './signal/validate.js';
 export type * from './session-events.js';
 export { createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type DropRule } from './transport/memory.js';
+export { createMeshTransport, MESH_DEFAULTS, type MeshOptions } from './mesh/transport.js';
 export type { Transport, TransportEvents, TransportFactory, JoinResult, LeaveReason } from './transport/types.js';
