@@ -104,6 +104,15 @@ export interface PageState {
   pageErrors: string[];
 }
 
+/** One RTCPeerConnection the page created (pages/record-rtc.js). */
+export interface RtcRecord {
+  iceServers: unknown[] | null;
+  /** setLocalDescription was called: ICE gathering (and any STUN/TURN traffic) started. */
+  gathered: boolean;
+  /** where it was created, for a failure message */
+  stack: string;
+}
+
 export interface SendResult {
   ok: boolean;
   isSignalError?: boolean;
@@ -176,6 +185,11 @@ export class TestPage {
 
   liveIds(): Promise<string[]> {
     return this.page.evaluate(() => t.liveIds());
+  }
+
+  /** iceServers of every RTCPeerConnection this page created (recorded by pages/record-rtc.js). */
+  rtcConfigs(): Promise<RtcRecord[]> {
+    return this.page.evaluate(() => (globalThis as unknown as { rtcConfigs: RtcRecord[] }).rtcConfigs);
   }
 
   listen(type: string): Promise<void> {

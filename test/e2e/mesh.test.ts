@@ -38,8 +38,14 @@ describe('a full mesh forms', () => {
     }
   }
 
-  it('with 2 pages: each sees the other and itself as connectionCreated', async () => {
+  it('with 2 pages: each sees the other and itself as connectionCreated, with no STUN/TURN server', async () => {
     await expectFullMesh(['alice', 'bob'], false);
+    // Offline LAN sessions: no peer connection that gathers candidates has an ICE server.
+    for (const page of pages) {
+      const used = (await page.rtcConfigs()).filter((c) => c.gathered);
+      expect(used.length, page.name).toBeGreaterThan(0);
+      for (const config of used) expect(config.iceServers ?? [], `${page.name}: ${config.stack}`).toEqual([]);
+    }
   });
 
   it('with 4 pages joining one after another', async () => {
