@@ -47,8 +47,9 @@ export async function setupPair({ context, server, withLib }) {
 export async function latency(pair, ctx) {
   const { quick, withLib, payload = 'x'.repeat(32) } = ctx;
   const rounds = quick ? 1 : 10;
-  const iters = quick ? 5 : 100;
-  const warmup = quick ? 2 : 20;
+  // 300 per round: enough for the CPU-time figure (10 ms granularity) to mean something per round.
+  const iters = quick ? 5 : 300;
+  const warmup = quick ? 2 : 30;
   const s = { raw: [], peerjs: [], signal: [] };
   const { a, pjB } = pair;
   const runs = {
