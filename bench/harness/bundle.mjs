@@ -6,9 +6,10 @@
 //                  dist/mesh-signal.min.js as built, when present (they should agree)
 //   parts        — per package (node_modules/<pkg>, src, shim): minified bytes in the bundle
 //                  (metafile bytesInOutput) and that share of the total gzip bytes
-//   dependencies — rolled up per direct dependency of package.json (every package only reachable
-//                  through it counts toward it; reachable from several: "shared"), and each
-//                  direct dependency bundled alone with the same options, minified + gzip
+//   dependencies — rolled up per dependency that src/ imports (every package only reachable
+//                  through it counts toward it; reachable from several: "shared"), with
+//                  marginalGzip = whole bundle − bundle with that dependency external (the bytes
+//                  it really adds, shared code included) and aloneGzip = it bundled alone
 import * as esbuild from 'esbuild';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
@@ -60,8 +61,8 @@ export function packageOf(input) {
   return input;
 }
 
-export async function buildBundle(entry = path.join(ROOT, 'src/index.ts')) {
-  const r = await esbuild.build({ ...BUILD_OPTIONS, entryPoints: [entry], absWorkingDir: ROOT, outfile: path.join(ROOT, 'dist/.bench-bundle.js') });
+export async function buildBundle(entry = path.join(ROOT, 'src/index.ts'), external = []) {
+  const r = await esbuild.build({ ...BUILD_OPTIONS, entryPoints: [entry], external, absWorkingDir: ROOT, outfile: path.join(ROOT, 'dist/.bench-bundle.js') });
   const js = r.outputFiles.find((f) => f.path.endsWith('.js'));
   return { code: Buffer.from(js.contents), metafile: r.metafile };
 }
@@ -91,11 +92,16 @@ export async function bundle() {
   const share = (b) => Math.round((b / sumIn) * total.gzip);
   const parts = [...byPkg.entries()].sort((a, b) => b[1] - a[1]).map(([name, min]) => ({ name, min, gzipShare: share(min) }));
 
-  // Roll packages up to the direct dependency that pulls them in (import graph reachability).
+  // Roll packages up to the dependency that src/ imports and that pulls them in (import graph
+  // reachability from the packages src/ imports itself; `buffer` and `events` are imported only
+  // by simple-peer's tree, so they count toward simple-peer).
   const deps = Object.keys(JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')).dependencies ?? {});
   const graph = new Map(Object.entries(metafile.inputs).map(([k, v]) => [k, v.imports.map((i) => i.path)]));
+  const srcImports = new Set();
+  for (const [k, v] of graph) if (packageOf(k) === 'mesh-signal (src/)') for (const i of v) if (graph.has(i) && packageOf(i) !== 'mesh-signal (src/)') srcImports.add(packageOf(i));
+  const roots = [...srcImports];
   const reach = new Map(); // package → set of direct deps reaching it
-  for (const dep of deps) {
+  for (const dep of roots) {
     const starts = [...graph.keys()].filter((k) => packageOf(k) === dep);
     const seen = new Set(starts);
     const stack = [...starts];
@@ -116,12 +122,18 @@ export async function bundle() {
   for (const [name, min] of [...roll.entries()].sort((a, b) => b[1] - a[1])) {
     const row = { name, min, gzipShare: share(min), packages: [...byPkg.keys()].filter((p) => { const r = reach.get(p); return (!r ? p : r.size === 1 ? [...r][0] : `shared (${[...r].join(', ')})`) === name; }) };
     if (deps.includes(name)) row.aloneGzip = (await alone(name)).gzip;
+    if (roots.includes(name)) {
+      // Marginal weight: the whole bundle minus the bundle with this dependency left out (external).
+      const without = await buildBundle(undefined, [name]);
+      row.marginalGzip = total.gzip - gz(without.code);
+    }
+    row.pct = Math.round((1000 * min) / sumIn) / 10;
     dependencies.push(row);
   }
   // Direct dependencies not (yet) in the bundle: their weight if they were, for reference.
   for (const dep of deps) {
     if (!roll.has(dep) && !dependencies.some((d) => d.name === dep)) dependencies.push({ name: dep, min: 0, gzipShare: 0, packages: [], aloneGzip: (await alone(dep).catch(() => ({ gzip: null }))).gzip, notInBundle: true });
   }
-  const { BUDGET_GZIP, BUDGET_WHY } = await import('../bundle-budget.mjs');
-  return { file: 'dist/mesh-signal.js (src/index.ts as scripts/build.mjs bundles it), minified', total, parts: dependencies.map((d) => ({ name: d.name, min: d.min, gzipShare: d.gzipShare, aloneGzip: d.aloneGzip })), packages: parts, dependencies, budget: { gzip: BUDGET_GZIP, why: BUDGET_WHY } };
+  const { BUDGET_GZIP, BUDGET_SRC_GZIP, BUDGET_WHY } = await import('../bundle-budget.mjs');
+  return { file: 'dist/mesh-signal.js (src/index.ts as scripts/build.mjs bundles it), minified', total, parts: dependencies.map((d) => ({ name: d.name, min: d.min, gzipShare: d.gzipShare, marginalGzip: d.marginalGzip, aloneGzip: d.aloneGzip })), packages: parts, dependencies, budget: { gzip: BUDGET_GZIP, srcGzip: BUDGET_SRC_GZIP, why: BUDGET_WHY } };
 }

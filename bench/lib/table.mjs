@@ -73,7 +73,7 @@ function renderInto(r, console) {
   if (r.bundle) {
     const b = r.bundle;
     console.log(`\nbundle dist/mesh-signal.js: ${b.total.min} B minified, ${b.total.gzip} B gzip (budget ${b.budget?.gzip ?? '—'} B gzip: ${b.budget ? (b.total.gzip <= b.budget.gzip ? 'within' : 'OVER') : '—'})`);
-    console.log(markdown(['part', 'min B in bundle', 'gzip B (share)', 'alone min+gz B'], b.parts.map((p) => [p.name, p.min, p.gzipShare, p.aloneGzip ?? '—'])));
+    console.log(markdown(['part', 'min B in bundle', 'gzip B (share)', 'gzip B marginal', 'alone min+gz B'], b.parts.map((p) => [p.name, p.min, p.gzipShare, p.marginalGzip ?? '—', p.aloneGzip ?? '—'])));
   }
   if (r.profile) {
     for (const [name, p] of Object.entries(r.profile)) {
