@@ -87,11 +87,13 @@ class PeerJsBootstrap implements Bootstrap {
       peer.on('close', lose);
       peer.on('connection', (conn: DataConnection) => {
         if (this.hold !== peer) return void conn.close();
+        // Wrap at once: the newcomer may send before our side's 'open' fires, and PeerJS drops
+        // 'data' nobody listens to. The channel buffers until `listen`.
+        const channel = new PeerJsChannel(conn, undefined);
         conn.on('open', () => {
-          if (this.hold !== peer) return void conn.close();
-          handlers.incoming(new PeerJsChannel(conn, undefined));
+          if (this.hold !== peer) return channel.close();
+          handlers.incoming(channel);
         });
-        conn.on('error', () => conn.close());
       });
     });
   }
