@@ -127,3 +127,21 @@ describe('the demo page', () => {
     expect(await alice.locator('#conn-count').textContent()).toBe('1');
   });
 });
+
+describe('the demo page with an unreachable bootstrap server', () => {
+  it('takes host/port/path from the URL and shows why joining failed', async () => {
+    const context = await browser.newContext({ permissions: ['microphone'] });
+    contexts.push(context);
+    const page = await context.newPage();
+    // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+    await page.goto(`${server.url}demo/?session=nowhere&name=Zoe&host=127.0.0.1&port=1&path=/elsewhere`);
+    expect(await page.inputValue('#peer-port')).toBe('1');
+    expect(await page.inputValue('#peer-path')).toBe('/elsewhere');
+    expect(await page.inputValue('#display-name')).toBe('Zoe');
+    await page.click('#join');
+    await waitFor('the join error to show', () => page.locator('#join-error:not([hidden])').waitFor({ timeout: WAIT_MS }));
+    expect(await page.locator('#join-error').textContent()).toMatch(/^Could not join: /);
+    expect(await page.locator('#status').getAttribute('data-state')).toBe('idle');
+    expect(await page.locator('#join').isEnabled()).toBe(true);
+  });
+});
