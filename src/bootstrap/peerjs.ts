@@ -36,7 +36,7 @@ const LOST_ERROR_TYPES = new Set(['network', 'server-error', 'socket-error', 'so
 
 /**
  * A Bootstrap over PeerJS.
- * @example createPeerJsBootstrap('ms-726f6f6d31', { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs', iceServers: [], serverTimeoutMs: 5000, dialTimeoutMs: 5000 })
+ * @example createPeerJsBootstrap('ms-x726f6f6d31', { host: '127.0.0.1', port: 9000, path: '/', secure: false, key: 'peerjs', iceServers: [], serverTimeoutMs: 5000, dialTimeoutMs: 5000 })
  */
 export function createPeerJsBootstrap(rendezvousId: string, options: PeerJsBootstrapOptions): Bootstrap {
   return new PeerJsBootstrap(rendezvousId, options);

@@ -11,11 +11,11 @@
 const MAX_ENCODED_BYTES = 48;
 
 /**
- * @example rendezvousPeerId('room1') // 'ms-726f6f6d31'
+ * @example rendezvousPeerId('room1') // 'ms-x726f6f6d31'
  */
 export function rendezvousPeerId(sessionId: string): string {
   const bytes = new TextEncoder().encode(sessionId);
-  if (bytes.length <= MAX_ENCODED_BYTES) return `ms-${hex(bytes)}`;
+  if (bytes.length <= MAX_ENCODED_BYTES) return `ms-x${hex(bytes)}`; // 'x': never empty after the dash
   return `ms-h${hash53(bytes, 0x9e3779b9).toString(16).padStart(14, '0')}${hash53(bytes, 0x85ebca6b).toString(16).padStart(14, '0')}`;
 }
 
