@@ -311,6 +311,9 @@ updateByteCount();
 // ---- join / leave -----------------------------------------------------------------------------
 
 function setJoined(joined) {
+  // Joined: the form folds to one line (the fields cannot change while in a session).
+  $('join-card').classList.toggle('joined', joined);
+  $('joined-as').textContent = joined ? `“${els.sessionId.value.trim()}” as ${els.name.value.trim() || '(no name)'}` : '';
   els.join.disabled = joined;
   els.leave.disabled = !joined;
   for (const input of [els.sessionId, els.name, els.host, els.port, els.path, els.key, els.secure]) input.disabled = joined;
