@@ -32,10 +32,25 @@ export async function group({ context, server, quick, withLib, pagesCount = 8 })
   const s = { signal: [], peerjs: [], signalFromFirst: [], peerjsFromFirst: [], signalLate: [], peerjsLate: [] };
   const reload = () => Promise.all(pages.map((p) => p.reload({ timeout: 15_000 }).then(() => p.waitForFunction(() => window.B?.ready, null, { timeout: 15_000 }))));
   const others = (i, upto = N) => names.slice(0, upto).filter((_, j) => j !== i);
+  const failures = [];
+  // A join that does not complete is a result too: record what each page had, go on with the next run.
+  const attempt = async (label, fn) => {
+    try {
+      await fn();
+    } catch (e) {
+      const state = await Promise.all(pages.map((p) => p.evaluate(() => ({
+        ms: B.ms?.session ? `${B.ms.name}: connect() ${B.ms.connectState}; sees ${[...B.ms.conns.keys()].filter((n) => n !== B.ms.name).sort().join(',')}` : '-',
+        pj: B.pj?.peer ? [...B.pj.conns.keys()].length : '-',
+      })).catch((x) => ({ error: String(x.message ?? x).slice(0, 80) }))));
+      failures.push({ label, error: String(e.message ?? e).split('\n')[0].slice(0, 300), pages: state });
+      console.error(`bench: join ${label} failed: ${String(e.message ?? e).split('\n')[0]}`);
+    }
+  };
   try {
     for (let r = 0; r < runs; r++) {
       const order = withLib ? (r % 2 ? ['peerjs', 'signal'] : ['signal', 'peerjs']) : ['peerjs'];
       for (const lib of order) {
+        await attempt(`${lib} all-at-once run ${r}`, async () => {
         // 1. all 8 join at once
         await reload();
         let starts, dones;
@@ -51,7 +66,9 @@ export async function group({ context, server, quick, withLib, pagesCount = 8 })
         }
         s[lib].push(Math.max(...dones) - Math.max(...starts));
         s[lib + 'FromFirst'].push(Math.max(...dones) - Math.min(...starts));
+        });
 
+        await attempt(`${lib} late-joiner run ${r}`, async () => {
         // 2. late joiner: 7 pages form their mesh (untimed), then page 7 joins
         await reload();
         const L = N - 1;
@@ -75,6 +92,7 @@ export async function group({ context, server, quick, withLib, pagesCount = 8 })
           const d = await Promise.all([late.evaluate(() => B.pjMeshWait(30_000)), ...early.map((p) => p.evaluate(() => B.pjExpectWait(30_000)))]);
           s.peerjsLate.push(Math.max(...d) - t0);
         }
+        });
       }
     }
   } catch (e) {
@@ -86,7 +104,7 @@ export async function group({ context, server, quick, withLib, pagesCount = 8 })
   await closePages(pages);
 
   const join = {
-    unit: 'ms', pages: N, runs, from: "last page's start",
+    unit: 'ms', pages: N, runs, from: "last page's start", failures,
     peerjs: summarize(s.peerjs), peerjsFromFirstStart: summarize(s.peerjsFromFirst), peerjsLateJoiner: summarize(s.peerjsLate),
   };
   if (withLib) {

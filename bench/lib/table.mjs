@@ -85,6 +85,7 @@ function renderInto(r, console) {
       }
     }
   }
+  for (const f of r.join?.failures ?? []) console.log(`JOIN FAILED (${f.label}): ${f.error}; per page ${JSON.stringify(f.pages)}`);
   for (const n of r.notes ?? []) console.log(`note: ${n}`);
 }
 

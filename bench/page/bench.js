@@ -14,7 +14,7 @@ function withTimeout(promise, ms, what) {
   let t;
   return Promise.race([
     promise,
-    new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`timeout after ${ms} ms waiting for ${what}`)), ms); }),
+    new Promise((_, rej) => { t = setTimeout(() => rej(new Error(`timeout after ${ms} ms waiting for ${typeof what === 'function' ? what() : what}`)), ms); }),
   ]).finally(() => clearTimeout(t));
 }
 
@@ -272,6 +272,8 @@ const B = (window.B = {
     s.on('signal:t', () => { ms.received++; });
     const t0 = performance.timeOrigin + now();
     const connected = s.connect({ data: name });
+    ms.connectState = 'pending';
+    connected.then((r) => { ms.connectState = 'resolved' + (r?.missing?.length ? ` missing ${r.missing.length}` : ''); }, (e) => { ms.connectState = `rejected: ${e?.message ?? e}`; });
     check();
     ms.joinDone = Promise.all([connected, all]).then(([, t]) => t);
     ms.joinDone.catch(() => {});
@@ -289,7 +291,9 @@ const B = (window.B = {
     });
   },
   msExpectWait(t) { return withTimeout(B.ms.expect, t, 'mesh-signal connectionCreated for the late joiner'); },
-  msJoinWait(ms) { return withTimeout(B.ms.joinDone, ms, `mesh-signal: connect() and connectionCreated for every peer (have ${[...B.ms.conns.keys()].join(',')})`); },
+  msJoinWait(ms) {
+    return withTimeout(B.ms.joinDone, ms, () => `mesh-signal: connect() (${B.ms.connectState}) and connectionCreated for every peer (${B.ms.name} has ${[...B.ms.conns.keys()].join(',')})`);
+  },
   msDisconnect() {
     try { B.ms.session?.disconnect(); } catch {}
     B.ms.session = null;
