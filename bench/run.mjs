@@ -5,6 +5,7 @@
 //        --own-server (ignore server/app.mjs).
 import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { startBenchServer, ROOT } from './lib/server.mjs';
 import { launch, cpuMeter } from './lib/browser.mjs';
@@ -23,6 +24,7 @@ export async function main(argv = process.argv.slice(2)) {
     machine: { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
     notes: [],
   };
+  results.library = libraryInfo();
   if (!withLib) results.notes.push('mesh-signal columns skipped (dist/mesh-signal.js missing or --no-lib): baselines only');
   const t0 = Date.now();
   let server, browser;
@@ -81,6 +83,18 @@ export async function main(argv = process.argv.slice(2)) {
     console.log('wrote bench/out/partial-results.json (partial run)');
   }
   return results;
+}
+
+/** Which build was measured: the file, the commit, and whether src/ had uncommitted changes. */
+function libraryInfo() {
+  const git = (...a) => { try { return execFileSync('git', a, { cwd: ROOT, encoding: 'utf8' }).trim(); } catch { return '?'; } };
+  return {
+    file: process.env.BENCH_LIB || 'dist/mesh-signal.js',
+    alt: process.env.BENCH_ALT || undefined,
+    bundleSrc: process.env.BENCH_SRC || 'src',
+    gitHead: git('rev-parse', '--short', 'HEAD'),
+    srcUncommitted: git('status', '--porcelain', '--', 'src') !== '',
+  };
 }
 
 function log(name, r) {

@@ -57,11 +57,14 @@ export function packageOf(input) {
   if (input.startsWith('mesh-signal-shim:')) return '(process shim)';
   const m = input.match(/node_modules\/((?:@[^/]+\/)?[^/]+)/g);
   if (m) return m[m.length - 1].replace('node_modules/', '');
-  if (input.startsWith('src/')) return 'mesh-signal (src/)';
+  if (input.startsWith('src/') || (process.env.BENCH_SRC && input.startsWith(path.relative(ROOT, path.resolve(ROOT, process.env.BENCH_SRC)) + '/'))) return 'mesh-signal (src/)';
   return input;
 }
 
-export async function buildBundle(entry = path.join(ROOT, 'src/index.ts'), external = []) {
+// BENCH_SRC: measure another source folder (e.g. a `git archive HEAD src` export) instead of src/.
+const ENTRY = path.resolve(ROOT, process.env.BENCH_SRC || 'src', 'index.ts');
+
+export async function buildBundle(entry = ENTRY, external = []) {
   const r = await esbuild.build({ ...BUILD_OPTIONS, entryPoints: [entry], external, absWorkingDir: ROOT, outfile: path.join(ROOT, 'dist/.bench-bundle.js') });
   const js = r.outputFiles.find((f) => f.path.endsWith('.js'));
   return { code: Buffer.from(js.contents), metafile: r.metafile };

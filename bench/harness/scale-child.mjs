@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Scale bench, run in its own Node process so process.cpuUsage() counts nothing but the library:
 // N sessions on the in-memory transport (createMemoryNetwork from src/, bundled here with esbuild
-// because plain Node cannot import the TypeScript sources) form a full mesh, then session 0
+// to CommonJS because plain Node cannot import the TypeScript sources) form a full mesh, then session 0
 // broadcasts one signal and waits for every ack.
 //
 // Per N: CPU (user+system) and wall time of formation and of the broadcast, and the frames the
@@ -13,8 +13,9 @@
 import * as esbuild from 'esbuild';
 import os from 'node:os';
 import path from 'node:path';
-import { rmSync } from 'node:fs';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { mkdirSync, rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const args = process.argv.slice(2);
@@ -93,13 +94,17 @@ function exponent(ns, ys) {
 }
 
 async function main() {
-  const out = path.join(os.tmpdir(), `mesh-signal-scale-${process.pid}.mjs`);
+  // Inside the repo (bench/out/, ignored) so the external packages resolve from node_modules.
+  mkdirSync(path.join(ROOT, 'bench', 'out'), { recursive: true });
+  const out = path.join(ROOT, 'bench', 'out', `scale-${process.pid}.cjs`);
+  const srcDir = path.resolve(ROOT, process.env.BENCH_SRC || 'src');
   await esbuild.build({
-    stdin: { contents: "export { initSession, createMemoryNetwork } from './src/index.ts';", resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-scale-entry.ts' },
-    bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'warning',
+    stdin: { contents: `export { initSession, createMemoryNetwork } from ${JSON.stringify(path.join(srcDir, 'index.ts'))};`, resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-scale-entry.ts' },
+    // CommonJS: simple-peer's `debug` does require('tty') under Node, which an ESM bundle cannot.
+    bundle: true, platform: 'node', format: 'cjs', target: 'node20', outfile: out, logLevel: 'warning',
   });
   let lib;
-  try { lib = await import(pathToFileURL(out).href); } finally { rmSync(out, { force: true }); }
+  try { lib = createRequire(import.meta.url)(out); } finally { rmSync(out, { force: true }); }
   if (typeof lib.createMemoryNetwork !== 'function') throw new Error('src/index.ts does not export createMemoryNetwork');
 
   // Warm the JIT so N=8 is not charged for compilation.

@@ -61,6 +61,7 @@ export function renderMarkdown(r) {
 function renderInto(r, console) {
   const m = r.machine ?? {};
   console.log(`mesh-signal bench — ${r.date} — \`${r.command}\``);
+  if (r.library) console.log(`library: ${r.library.file} at ${r.library.gitHead}${r.library.srcUncommitted && !process.env.BENCH_LIB ? ' + uncommitted src/ changes' : ''}${r.library.alt ? `; ALT ${r.library.alt}` : ''}`);
   console.log(`machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB, node ${m.node}, Chromium ${m.chromium ?? '—'}; server: ${r.server ?? '—'}`);
   const rows = tableRows(r);
   if (rows.length) console.log('\n' + markdown(['bench', 'what', 'median', 'p95', 'ratio', '× median', '× p95', 'goal'], rows));
