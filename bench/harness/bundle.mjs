@@ -135,7 +135,7 @@ export async function bundle() {
   }
   // Direct dependencies not (yet) in the bundle: their weight if they were, for reference.
   for (const dep of deps) {
-    if (!roll.has(dep) && !dependencies.some((d) => d.name === dep)) dependencies.push({ name: dep, min: 0, gzipShare: 0, packages: [], aloneGzip: (await alone(dep).catch(() => ({ gzip: null }))).gzip, notInBundle: true });
+    if (!byPkg.has(dep) && !dependencies.some((d) => d.name === dep)) dependencies.push({ name: dep, min: 0, gzipShare: 0, packages: [], aloneGzip: (await alone(dep).catch(() => ({ gzip: null }))).gzip, notInBundle: true });
   }
   const { BUDGET_GZIP, BUDGET_SRC_GZIP, BUDGET_WHY } = await import('../bundle-budget.mjs');
   return { file: 'dist/mesh-signal.js (src/index.ts as scripts/build.mjs bundles it), minified', total, parts: dependencies.map((d) => ({ name: d.name, min: d.min, gzipShare: d.gzipShare, marginalGzip: d.marginalGzip, aloneGzip: d.aloneGzip })), packages: parts, dependencies, budget: { gzip: BUDGET_GZIP, srcGzip: BUDGET_SRC_GZIP, why: BUDGET_WHY } };

@@ -69,11 +69,14 @@ function renderInto(r, console) {
     console.log('\nscale (in-memory transport, Node): mesh formation + one broadcast');
     console.log(markdown(['N', 'links N(N-1)/2', 'CPU ms (median)', 'CPU ms p95', 'frames sent', 'frames/link', 'CPU µs/link'],
       r.scale.rows.map((x) => [x.n, x.links, f(x.cpuMs.median, 1), f(x.cpuMs.p95, 1), x.frames, f(x.frames / x.links, 2), f((x.cpuMs.median * 1000) / x.links, 1)])));
-    if (r.scale.growth) console.log(`growth exponent (log-log fit, CPU vs N): ${f(r.scale.growth.cpu)}; frames vs N: ${f(r.scale.growth.frames)} (O(N²) = 2)`);
+    if (r.scale.growth) {
+      const g = r.scale.growth;
+      console.log(`\ngrowth exponent k in cost ∝ N^k (log-log fit, 8…64): CPU ${f(g.cpu)} (formation ${f(g.formationCpu)}, broadcast ${f(g.broadcastCpu)}); frames ${f(g.frames)} — goal ≤ 2 (O(N²)): ${Math.max(g.cpu, g.frames) <= 2 ? 'met' : 'MISSED'}`);
+    }
   }
   if (r.bundle) {
     const b = r.bundle;
-    console.log(`\nbundle dist/mesh-signal.js: ${b.total.min} B minified, ${b.total.gzip} B gzip (budget ${b.budget?.gzip ?? '—'} B gzip: ${b.budget ? (b.total.gzip <= b.budget.gzip ? 'within' : 'OVER') : '—'})`);
+    console.log(`\nbundle dist/mesh-signal.js: ${b.total.min} B minified, ${b.total.gzip} B gzip (budget ${b.budget?.gzip ?? '—'} B gzip: ${b.budget ? (b.total.gzip <= b.budget.gzip ? 'within' : 'OVER') : '—'}); gzip = zlib level 9; share = gzip × part's share of minified bytes; marginal = whole − bundle without it`);
     console.log(markdown(['part', 'min B in bundle', 'gzip B (share)', 'gzip B marginal', 'alone min+gz B'], b.parts.map((p) => [p.name, p.min, p.gzipShare, p.marginalGzip ?? '—', p.aloneGzip ?? '—'])));
   }
   if (r.profile) {
