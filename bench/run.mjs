@@ -20,7 +20,11 @@ export async function main(argv = process.argv.slice(2)) {
   const withLib = existsSync(path.join(ROOT, 'dist', 'mesh-signal.js')) && !flag('no-lib');
   const results = {
     date: new Date().toISOString(),
-    command: quick ? 'scripts/loopback.sh node bench/run.mjs --quick' : 'npm run bench',
+    command: (() => {
+      const env = ['BENCH_LIB', 'BENCH_ALT', 'BENCH_SRC'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('');
+      const flags = argv.join(' ');
+      return env || flags ? `${env}scripts/loopback.sh node bench/run.mjs${flags ? ' ' + flags : ''}` : 'npm run bench';
+    })(),
     machine: { nproc: os.cpus().length, cpu: os.cpus()[0]?.model, memGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, platform: `${os.type()} ${os.release()}` },
     notes: [],
   };
