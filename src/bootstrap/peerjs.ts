@@ -46,6 +46,8 @@ class PeerJsBootstrap implements Bootstrap {
   private hold: Peer | undefined;
   /** Every Peer made and not yet destroyed: the holder, claims in flight, dialling Peers. */
   private readonly peers = new Set<Peer>();
+  /** Ends every claim/dial in flight: `close()` settles them instead of leaving them hanging. */
+  private readonly inFlight = new Set<() => void>();
   private destroyed = false;
 
   constructor(
@@ -67,11 +69,14 @@ class PeerJsBootstrap implements Bootstrap {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        this.inFlight.delete(abort);
         if (result === 'held' && !this.destroyed) this.hold = peer;
         else this.destroyPeer(peer);
         resolve(this.destroyed ? 'unreachable' : result);
       };
       const timer = setTimeout(() => finish('unreachable'), this.options.serverTimeoutMs);
+      const abort = (): void => finish('unreachable');
+      this.inFlight.add(abort);
       const lose = (): void => {
         if (this.hold !== peer) return;
         this.hold = undefined;
@@ -108,6 +113,7 @@ class PeerJsBootstrap implements Bootstrap {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        this.inFlight.delete(abort);
         if (ok && conn && !this.destroyed) {
           resolve(new PeerJsChannel(conn, () => this.destroyPeer(peer)));
         } else {
@@ -116,6 +122,8 @@ class PeerJsBootstrap implements Bootstrap {
         }
       };
       const timer = setTimeout(() => finish(false), this.options.dialTimeoutMs);
+      const abort = (): void => finish(false);
+      this.inFlight.add(abort);
       // `peer-unavailable` (the holder vanished) and every server error end the attempt.
       peer.on('error', () => finish(false));
       peer.on('open', () => {
@@ -139,6 +147,7 @@ class PeerJsBootstrap implements Bootstrap {
     if (this.destroyed) return;
     this.destroyed = true;
     this.hold = undefined;
+    for (const abort of [...this.inFlight]) abort();
     for (const peer of [...this.peers]) this.destroyPeer(peer);
   }
 

@@ -40,6 +40,23 @@ export interface LinkOptions {
   linkTimeoutMs: number;
 }
 
+/** What the mesh uses of a link; tests substitute fakes through `LinkFactory`. */
+export interface MeshLink {
+  readonly state: LinkState;
+  readonly initiator: boolean;
+  readonly lastHeardAtMs: number;
+  signal(sdp: SdpPayload): void;
+  send(text: string): boolean;
+  closeAfterDrain(lingerMs: number): void;
+  close(): void;
+}
+
+/** Makes one link. The default makes a simple-peer Link. */
+export type LinkFactory = (options: LinkOptions, events: LinkEvents) => MeshLink;
+
+/** The real factory: a simple-peer data channel. */
+export const createSimplePeerLink: LinkFactory = (options, events) => new Link(options.initiator, options, events);
+
 /**
  * Keep the channel's own buffer under this. Chromium closes a data channel whose buffer passes
  * 16 MiB; a smaller mark keeps latency for later frames low while still filling the pipe.
@@ -53,7 +70,7 @@ const FLUSH_GRACE_MS = 50;
 export const MAX_QUEUED_FRAMES = 50_000;
 
 /** One peer connection with one ordered, reliable data channel. */
-export class Link {
+export class Link implements MeshLink {
   state: LinkState = 'connecting';
   /** When anything last arrived from the peer (for the heartbeat). */
   lastHeardAtMs = Date.now();

@@ -4,7 +4,7 @@
  *
  * Rules (the same on every peer, so all agree without talking):
  * - Who offers: the one who learns of the other (a newcomer from the introducer's member list,
- *   a member from a peer's hello). If both offer at once (glare), the offer of the LOWER
+ *   a member from the `m.peers` a peer sends it on joining). If both offer at once (glare), the offer of the LOWER
  *   connection id wins: the higher one drops its own attempt and answers. One link per pair.
  * - A relay forwards an `m.sdp` only when its `from` is the peer that handed it over (no
  *   spoofing), and only one hop: to a linked member or to a newcomer on the bootstrap channel.
@@ -15,8 +15,8 @@
  */
 import type { ConnectionInfo } from '../connection.js';
 import type { LeaveReason, TransportEvents } from '../transport/types.js';
-import { decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
-import { Link, type WrtcClasses } from './link.js';
+import { MAX_MEMBERS, decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
+import { createSimplePeerLink, type LinkFactory, type MeshLink, type WrtcClasses } from './link.js';
 
 /** Sends an `m.sdp` toward a peer we have no link with yet (through a relay). */
 export type SdpRoute = (frame: MeshFrame) => void;
@@ -29,6 +29,8 @@ export interface MeshConfig {
   heartbeatTimeoutMs: number;
   /** How long a goodbye may take to drain before the link is cut. */
   byeLingerMs: number;
+  /** Makes links; default simple-peer. Unit tests pass fakes. */
+  createLink?: LinkFactory;
 }
 
 /** What the mesh needs from its owner (the transport and the rendezvous). */
@@ -45,12 +47,21 @@ export interface MeshHooks {
 }
 
 interface Member {
-  link: Link;
+  link: MeshLink;
+  /** The peer's hello, once received. */
+  hello?: Extract<MeshFrame, { t: 'm.hello' }>;
+  /** Our side of the link is open AND the peer said hello: only then may frames flow both ways. */
   joined: boolean;
   byeReceived: boolean;
   /** Where our own offer/answer to this peer goes until the link opens. */
   route: SdpRoute;
 }
+
+/** Links still connecting at once; more (a flood of offers or gossip) are refused. */
+export const MAX_CONNECTING_LINKS = 64;
+/** Offers/answers one peer may have us relay per RELAY_WINDOW_MS. */
+export const MAX_RELAYS_PER_WINDOW = 256;
+const RELAY_WINDOW_MS = 10_000;
 
 const PING_TEXT = JSON.stringify({ t: 'm.ping' } satisfies MeshFrame);
 const BYE_TEXT = JSON.stringify({ t: 'm.bye' } satisfies MeshFrame);
@@ -58,6 +69,8 @@ const BYE_TEXT = JSON.stringify({ t: 'm.bye' } satisfies MeshFrame);
 /** The peers of one session as seen from `self`. */
 export class Mesh {
   private readonly members = new Map<string, Member>();
+  /** Relays per source in the current window (a bound, not a fairness scheme). */
+  private readonly relayCounts = new Map<string, { windowStartMs: number; count: number }>();
   private readonly heartbeatTimer: ReturnType<typeof setInterval>;
   private destroyed = false;
 
@@ -116,7 +129,7 @@ export class Mesh {
       if (ours && this.self.connectionId < peerId) return;
       this.dropMember(peerId, existing, 'networkDisconnected');
     }
-    this.createMember(peerId, false, replyRoute).link.signal(frame.sdp);
+    this.createMember(peerId, false, replyRoute)?.link.signal(frame.sdp);
   }
 
   /** Queue an app frame to a member. False when it is not linked and introduced. */
@@ -151,16 +164,26 @@ export class Mesh {
 
   private relay(frame: Extract<MeshFrame, { t: 'm.sdp' }>, sourceId: string): void {
     if (frame.from !== sourceId) return this.fault(sourceId, 'm.sdp to relay names another sender');
+    const now = Date.now();
+    let budget = this.relayCounts.get(sourceId);
+    if (!budget || now - budget.windowStartMs > RELAY_WINDOW_MS) this.relayCounts.set(sourceId, (budget = { windowStartMs: now, count: 0 }));
+    if (++budget.count > MAX_RELAYS_PER_WINDOW) return this.fault(sourceId, `more than ${MAX_RELAYS_PER_WINDOW} relays in ${RELAY_WINDOW_MS} ms`);
     if (this.sendControl(frame.to, frame)) return;
     const route = this.hooks.joinerRoute(frame.to);
     if (route) return route(frame);
     this.fault(sourceId, 'm.sdp for a peer we have no route to');
   }
 
-  private createMember(peerId: string, initiator: boolean, route: SdpRoute): Member {
-    const member: Member = { link: undefined as unknown as Link, joined: false, byeReceived: false, route };
-    member.link = new Link(
-      initiator,
+  private createMember(peerId: string, initiator: boolean, route: SdpRoute): Member | undefined {
+    let connecting = 0;
+    for (const m of this.members.values()) if (m.link.state === 'connecting') connecting++;
+    if (connecting >= MAX_CONNECTING_LINKS) {
+      this.fault(undefined, `${connecting} links already connecting; not linking to another peer now`);
+      return undefined;
+    }
+    const member: Member = { link: undefined as unknown as MeshLink, joined: false, byeReceived: false, route };
+    const createLink = this.config.createLink ?? createSimplePeerLink;
+    member.link = createLink(
       { initiator, iceServers: this.config.iceServers, wrtc: this.config.wrtc, linkTimeoutMs: this.config.linkTimeoutMs },
       {
         sdp: (sdp) => member.route({ t: 'm.sdp', from: this.self.connectionId, to: peerId, sdp }),
@@ -175,8 +198,8 @@ export class Mesh {
 
   private onOpen(peerId: string, member: Member): void {
     if (this.members.get(peerId) !== member) return;
-    const others = this.joinedIds().filter((id) => id !== peerId);
-    member.link.send(JSON.stringify({ t: 'm.hello', info: this.self, members: others, intro: this.hooks.holding() } satisfies MeshFrame));
+    member.link.send(JSON.stringify({ t: 'm.hello', info: this.self, intro: this.hooks.holding() } satisfies MeshFrame));
+    this.maybeJoin(peerId, member);
   }
 
   private onData(peerId: string, member: Member, raw: unknown): void {
@@ -204,6 +227,8 @@ export class Mesh {
         return this.dropMember(peerId, member, 'clientDisconnected');
       case 'm.intro':
         return this.hooks.introducerSeen(peerId);
+      case 'm.peers':
+        return this.onPeers(peerId, member, frame.members);
       case 'm.sdp':
         return this.handleSdp(frame, peerId, this.routeVia(peerId));
       default:
@@ -212,17 +237,36 @@ export class Mesh {
   }
 
   private onHello(peerId: string, member: Member, frame: Extract<MeshFrame, { t: 'm.hello' }>): void {
-    if (member.joined) return this.fault(peerId, 'second hello');
+    if (member.hello) return this.fault(peerId, 'second hello');
     if (frame.info.connectionId !== peerId) {
       this.fault(peerId, 'hello names another connection id');
       return this.dropMember(peerId, member, 'networkDisconnected');
     }
+    member.hello = frame;
+    this.maybeJoin(peerId, member);
+  }
+
+  /**
+   * The peer's hello can arrive before simple-peer reports OUR side connected (it waits for
+   * ICE stats): a member joins only when both happened, so nothing is sent on a link that
+   * would still refuse it.
+   */
+  private maybeJoin(peerId: string, member: Member): void {
+    const hello = member.hello;
+    if (member.joined || !hello || member.link.state !== 'open' || this.members.get(peerId) !== member) return;
     member.joined = true;
-    if (frame.intro) this.hooks.introducerSeen(peerId);
-    this.emit(() => this.hooks.events.peerJoined(frame.info));
+    if (hello.intro) this.hooks.introducerSeen(peerId);
+    // Gossip at JOIN time, not at open time: of any two members joining us, the later one then
+    // always hears of the earlier, even when both links opened at the same moment.
+    const others = this.joinedIds().filter((id) => id !== peerId);
+    if (others.length > 0) member.link.send(JSON.stringify({ t: 'm.peers', members: others.slice(0, MAX_MEMBERS) } satisfies MeshFrame));
+    this.emit(() => this.hooks.events.peerJoined(hello.info));
     this.hooks.joined(peerId);
-    // Gossip: link to everyone our new member knows and we do not, relayed through it.
-    for (const id of frame.members) {
+  }
+
+  /** Link to everyone a member knows and we do not, relayed through it. */
+  private onPeers(peerId: string, member: Member, members: string[]): void {
+    for (const id of members) {
       if (this.destroyed || this.members.get(peerId) !== member) return;
       this.offerTo(id, this.routeVia(peerId));
     }
@@ -231,6 +275,7 @@ export class Mesh {
   private dropMember(peerId: string, member: Member, reason: LeaveReason): void {
     if (this.members.get(peerId) !== member) return;
     this.members.delete(peerId);
+    this.relayCounts.delete(peerId);
     member.link.close();
     if (!member.joined || this.destroyed) return;
     this.emit(() => this.hooks.events.peerLeft(peerId, reason));

@@ -46,6 +46,8 @@ export class Rendezvous {
   private readonly joiners = new Map<string, BootstrapChannel>();
   private readonly channels = new Set<BootstrapChannel>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  /** Settles every wait in flight (sleep, handshake) so `close()` leaves no promise hanging. */
+  private readonly wakers = new Set<() => void>();
   private successionRunning = false;
   private destroyed = false;
 
@@ -104,6 +106,8 @@ export class Rendezvous {
     this.destroyed = true;
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const wake of [...this.wakers]) wake();
+    this.wakers.clear();
     for (const ch of this.channels) ch.close();
     this.channels.clear();
     this.joiners.clear();
@@ -147,8 +151,14 @@ export class Rendezvous {
 
   /** Newcomer side: `m.join` out, `m.members` back, then relayed `m.sdp` into the mesh. */
   private handshake(channel: BootstrapChannel): Promise<Entry | undefined> {
-    return new Promise((resolve) => {
+    return new Promise((settle) => {
       let entry: Entry | undefined;
+      const wake = (): void => settle(undefined);
+      this.wakers.add(wake);
+      const resolve = (result: Entry | undefined): void => {
+        this.wakers.delete(wake);
+        settle(result);
+      };
       const timer = this.after(this.config.handshakeTimeoutMs, () => resolve(undefined));
       const route: SdpRoute = (frame) => channel.send(JSON.stringify(frame));
       channel.listen({
@@ -246,7 +256,13 @@ export class Rendezvous {
   }
 
   private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => this.after(ms, resolve));
+    return new Promise((resolve) => {
+      this.wakers.add(resolve);
+      this.after(ms, () => {
+        this.wakers.delete(resolve);
+        resolve();
+      });
+    });
   }
 
   private after(ms: number, run: () => void): ReturnType<typeof setTimeout> {

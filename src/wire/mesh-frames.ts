@@ -7,7 +7,8 @@
  *
  * | kind        | travels over            | meaning                                                   |
  * |-------------|-------------------------|-----------------------------------------------------------|
- * | `m.hello`   | mesh link, first frame  | who I am, whom I am linked to, whether I hold the rendezvous id |
+ * | `m.hello`   | mesh link, first frame  | who I am, whether I hold the rendezvous id                |
+ * | `m.peers`   | mesh link, after hello  | whom I am linked to (sent when the receiver joined me): gossip |
  * | `m.bye`     | mesh link               | I leave on purpose (`clientDisconnected`)                 |
  * | `m.ping`    | mesh link               | I am alive (any frame counts; this one is sent when idle) |
  * | `m.intro`   | mesh link               | I now hold the rendezvous id                               |
@@ -25,7 +26,7 @@ import { MAX_CONNECTION_DATA_CHARS, type ConnectionInfo } from '../connection.js
 export const MAX_FRAME_BYTES = 64 * 1024;
 /** Longest connection id (or PeerJS id) accepted from a peer. */
 export const MAX_ID_CHARS = 128;
-/** Most members a `m.hello` or `m.members` frame may list. */
+/** Most members a `m.peers` or `m.members` frame may list. */
 export const MAX_MEMBERS = 256;
 /** Longest SDP accepted in an `m.sdp` frame (no trickle: the candidates are inside). */
 export const MAX_SDP_CHARS = 32 * 1024;
@@ -39,7 +40,8 @@ export interface SdpPayload {
 }
 
 export type MeshFrame =
-  | { t: 'm.hello'; info: ConnectionInfo; members: string[]; intro: boolean }
+  | { t: 'm.hello'; info: ConnectionInfo; intro: boolean }
+  | { t: 'm.peers'; members: string[] }
   | { t: 'm.bye' }
   | { t: 'm.ping' }
   | { t: 'm.intro' }
@@ -99,10 +101,13 @@ export function decodeMeshFrame(value: unknown): Decoded<MeshFrame> {
     case 'm.hello': {
       const info = decodeConnectionInfo(value.info);
       if (!info.ok) return fail(`m.hello: ${info.reason}`);
-      const members = decodeIdList(value.members);
-      if (!members.ok) return fail(`m.hello: ${members.reason}`);
       if (typeof value.intro !== 'boolean') return fail('m.hello: intro is not a boolean');
-      return { ok: true, frame: { t: 'm.hello', info: info.frame, members: members.frame, intro: value.intro } };
+      return { ok: true, frame: { t: 'm.hello', info: info.frame, intro: value.intro } };
+    }
+    case 'm.peers': {
+      const members = decodeIdList(value.members);
+      if (!members.ok) return fail(`m.peers: ${members.reason}`);
+      return { ok: true, frame: { t: 'm.peers', members: members.frame } };
     }
     case 'm.join': {
       const info = decodeConnectionInfo(value.info);

@@ -20,7 +20,10 @@ function group(label: string, count: number): RecordingPeer[] {
 }
 
 async function expectOneLinkPerPair(group: RecordingPeer[]): Promise<void> {
-  await waitUntil(() => group.every((p) => p.joined.size === group.length - 1), `${group.length} peers to each see ${group.length - 1} others`);
+  await waitUntil(() => group.every((p) => p.joined.size === group.length - 1), `${group.length} peers to each see ${group.length - 1} others`).catch((e) => {
+    for (const p of group) console.error(p.info.connectionId, [...p.joined.keys()], p.left, p.faults);
+    throw e;
+  });
   for (const p of group) {
     expect([...p.joined.keys()].sort()).toEqual(group.filter((q) => q !== p).map((q) => q.info.connectionId).sort());
     expect(p.left).toEqual([]);

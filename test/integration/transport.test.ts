@@ -3,7 +3,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { trackTimers } from './helpers/timer-tracker.js';
-import { RecordingPeer, uniqueSessionId, waitUntil, within } from './helpers/mesh.js';
+import { RecordingPeer, meshOptions, uniqueSessionId, waitUntil, within } from './helpers/mesh.js';
 
 const peers: RecordingPeer[] = [];
 function peer(sessionId: string, id: string): RecordingPeer {
@@ -50,6 +50,25 @@ describe('mesh transport', () => {
     await waitUntil(() => a.left.length === 1, 'a to see b leave');
     expect(a.left).toEqual([{ id: 'conn-b', reason: 'clientDisconnected' }]);
     expect(a.transport.send('conn-b', { t: 'sig' })).toBe(false);
+  });
+
+  it('close() during connect() rejects the join instead of leaving it pending', async () => {
+    const sid = uniqueSessionId('abort');
+    const a = peer(sid, 'conn-a');
+    await within(a.connect(), 'a to connect');
+    for (const delayMs of [0, 5, 50]) {
+      const b = peer(sid, `conn-b-${delayMs}`);
+      const joining = b.connect();
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      b.transport.close();
+      await expect(within(joining, `connect() to settle after close() at ${delayMs} ms`, 5_000)).rejects.toThrow('closed while connecting');
+    }
+  });
+
+  it('rejects connect() when no PeerServer answers before joinTimeoutMs', async () => {
+    const lonely = new RecordingPeer(uniqueSessionId('noserver'), 'conn-x', meshOptions(1, { joinTimeoutMs: 1_500 }));
+    peers.push(lonely);
+    await expect(within(lonely.connect(), 'connect() to give up', 10_000)).rejects.toThrow(/no rendezvous/);
   });
 
   it('leaves no timer pending once every transport is closed', async () => {

@@ -37,10 +37,8 @@ describe('decodeMeshFrame', () => {
     expect(decodeMeshFrame({ t: 'm.bye', x: 1 })).toEqual({ ok: true, frame: { t: 'm.bye' } });
     expect(decodeMeshFrame({ t: 'm.ping' })).toEqual({ ok: true, frame: { t: 'm.ping' } });
     expect(decodeMeshFrame({ t: 'm.intro' })).toEqual({ ok: true, frame: { t: 'm.intro' } });
-    expect(decodeMeshFrame({ t: 'm.hello', info: { ...info, extra: 1 }, members: ['c2'], intro: true })).toEqual({
-      ok: true,
-      frame: { t: 'm.hello', info, members: ['c2'], intro: true },
-    });
+    expect(decodeMeshFrame({ t: 'm.hello', info: { ...info, extra: 1 }, intro: true })).toEqual({ ok: true, frame: { t: 'm.hello', info, intro: true } });
+    expect(decodeMeshFrame({ t: 'm.peers', members: ['c2'] })).toEqual({ ok: true, frame: { t: 'm.peers', members: ['c2'] } });
     expect(decodeMeshFrame({ t: 'm.join', info })).toEqual({ ok: true, frame: { t: 'm.join', info } });
     expect(decodeMeshFrame({ t: 'm.members', intro: 'c0', members: [] })).toEqual({ ok: true, frame: { t: 'm.members', intro: 'c0', members: [] } });
     expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', sdp: { type: 'offer', sdp: 'v=0', x: 1 } })).toEqual({
@@ -64,10 +62,11 @@ describe('decodeMeshFrame', () => {
       reason: `m.sdp: sdp.sdp is not a string of 1..${MAX_SDP_CHARS} chars`,
     });
     expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', sdp: { type: 'candidate', sdp: 'x' } })).toMatchObject({ ok: false });
-    expect(decodeMeshFrame({ t: 'm.hello', info: { ...info, data: 'd'.repeat(1001) }, members: [], intro: false })).toMatchObject({ ok: false });
-    expect(decodeMeshFrame({ t: 'm.hello', info: { ...info, creationTime: Infinity }, members: [], intro: false })).toMatchObject({ ok: false });
-    expect(decodeMeshFrame({ t: 'm.hello', info, members: [''], intro: false })).toMatchObject({ ok: false });
-    expect(decodeMeshFrame({ t: 'm.hello', info, members: [], intro: 'yes' })).toMatchObject({ ok: false });
+    expect(decodeMeshFrame({ t: 'm.hello', info: { ...info, data: 'd'.repeat(1001) }, intro: false })).toMatchObject({ ok: false });
+    expect(decodeMeshFrame({ t: 'm.hello', info: { ...info, creationTime: Infinity }, intro: false })).toMatchObject({ ok: false });
+    expect(decodeMeshFrame({ t: 'm.peers', members: [''] })).toMatchObject({ ok: false });
+    expect(decodeMeshFrame({ t: 'm.peers', members: 'c2' })).toMatchObject({ ok: false });
+    expect(decodeMeshFrame({ t: 'm.hello', info, intro: 'yes' })).toMatchObject({ ok: false });
   });
 
   it('names an unknown kind by its length, not its content', () => {
@@ -93,7 +92,7 @@ describe('decodeMeshFrame', () => {
       if (depth > 3 || rand() < 0.25) return scalar();
       if (rand() < 0.2) return Array.from({ length: Math.floor(rand() * 3) }, () => value(depth + 1));
       const fields: Record<string, () => unknown> = {
-        t: () => pick(['m.hello', 'm.bye', 'm.ping', 'm.intro', 'm.sdp', 'm.join', 'm.members', 'm.x', 'sig']),
+        t: () => pick(['m.hello', 'm.peers', 'm.bye', 'm.ping', 'm.intro', 'm.sdp', 'm.join', 'm.members', 'm.x', 'sig']),
         info: () => (rand() < 0.5 ? { ...info } : value(depth + 1)),
         members: () => (rand() < 0.5 ? ['c2', 'c3'] : value(depth + 1)),
         intro: () => pick([true, false, 'c0', 1]),
@@ -116,7 +115,7 @@ describe('decodeMeshFrame', () => {
       accepted++;
       expect(r.frame.t.startsWith('m.')).toBe(true);
       if (r.frame.t === 'm.sdp') expect(['offer', 'answer']).toContain(r.frame.sdp.type);
-      if (r.frame.t === 'm.hello') expect(Array.isArray(r.frame.members)).toBe(true);
+      if (r.frame.t === 'm.peers' || r.frame.t === 'm.members') expect(r.frame.members.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
     }
     expect(accepted).toBeGreaterThan(100);
   });
