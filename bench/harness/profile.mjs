@@ -15,13 +15,13 @@ export async function profilePair(pair, { context, quick }) {
   const m = quick ? 20 : 1500;
   const payload = 'x'.repeat(32);
   const scenarios = {
-    'latency-signal': () => a.evaluate(([n, p]) => B.msPingPong('b', n, 0, p), [n, payload]),
-    'latency-raw': () => a.evaluate(([n, p]) => B.rawPingPong('pair', n, 0, p), [n, payload]),
-    'throughput-signal': () => a.evaluate(([n]) => B.msThroughput('b', n, 8192, 256), [m]),
-    'throughput-raw': () => a.evaluate(([n]) => B.rawThroughput('pair', n, 8192), [m]),
+    'latency-signal': [n, () => a.evaluate(([n, p]) => { B.useLib('main'); return B.msPingPong('b', n, 0, p); }, [n, payload])],
+    'latency-raw': [n, () => a.evaluate(([n, p]) => B.rawPingPong('pair', n, 0, p), [n, payload])],
+    'throughput-signal': [m, () => a.evaluate(([n]) => { B.useLib('main'); return B.msThroughput('b', n, 8192, 256); }, [m])],
+    'throughput-raw': [m, () => a.evaluate(([n]) => B.rawThroughput('pair', n, 8192), [m])],
   };
   const out = {};
-  for (const [name, run] of Object.entries(scenarios)) {
+  for (const [name, [count, run]] of Object.entries(scenarios)) {
     const stops = [await startProfiler(context, a), await startProfiler(context, b)];
     const t0 = Date.now();
     await run();
@@ -29,7 +29,7 @@ export async function profilePair(pair, { context, quick }) {
     const [pa, pb] = await Promise.all(stops.map((s) => s()));
     writeFileSync(path.join(dir, `${name}-sender.cpuprofile`), JSON.stringify(pa));
     writeFileSync(path.join(dir, `${name}-receiver.cpuprofile`), JSON.stringify(pb));
-    out[name] = { wallMs, sender: summarizeProfile(pa), receiver: summarizeProfile(pb) };
+    out[name] = { wallMs, count, sender: summarizeProfile(pa), receiver: summarizeProfile(pb) };
   }
   return out;
 }

@@ -30,7 +30,8 @@ function moduleAt(url, line) {
     const f = path.join(ROOT, process.env.BENCH_LIB || 'dist/mesh-signal.js');
     if (existsSync(f)) {
       readFileSync(f, 'utf8').split('\n').forEach((l, i) => {
-        const m = l.match(/^\/\/ (?:\.\.\/)*((?:src|node_modules|mesh-signal)\S*)$/);
+        // esbuild's module headers: `// src/x.ts`, `// node_modules/p/f.js`, or with a ../…/tmp/… prefix
+        const m = l.match(/^\/\/ (?:\S*?\/)??((?:node_modules|src)\/\S+|mesh-signal-shim\S*)$/);
         if (m) moduleIndex.push([i, m[1]]);
       });
     }
@@ -71,5 +72,6 @@ export function summarizeProfile(profile, top = 15) {
     }
   }
   const list = (m) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top).map(([k, us]) => ({ fn: k, ms: +(us / 1000).toFixed(1), pct: +((100 * us) / totalUs).toFixed(1) }));
-  return { totalMs: +(totalUs / 1000).toFixed(1), self: list(selfBy), inclusive: list(inclBy).filter((x) => !['(root)'].includes(x.fn)), byModule: list(modBy) };
+  const idleUs = selfBy.get('(idle)') ?? 0;
+  return { totalMs: +(totalUs / 1000).toFixed(1), busyMs: +((totalUs - idleUs) / 1000).toFixed(1), self: list(selfBy), inclusive: list(inclBy).filter((x) => !['(root)'].includes(x.fn)), byModule: list(modBy) };
 }

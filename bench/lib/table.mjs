@@ -83,9 +83,10 @@ function renderInto(r, console) {
     for (const [name, p] of Object.entries(r.profile)) {
       for (const side of ['sender', 'receiver']) {
         const x = p[side];
-        console.log(`\nprofile ${name} ${side} (${x.totalMs} ms sampled, wall ${p.wallMs} ms): self time by module / by function`);
-        console.log(markdown(['module', 'self ms', '%'], x.byModule.slice(0, 8).map((y) => [y.fn, y.ms, y.pct])));
-        console.log(markdown(['function', 'self ms', '%'], x.self.slice(0, 10).map((y) => [y.fn, y.ms, y.pct])));
+        const per = (ms) => f((ms * 1000) / p.count, 1);
+        console.log(`\nprofile ${name} ${side}: ${p.count} messages, wall ${p.wallMs} ms, main thread busy ${x.busyMs} ms = ${per(x.busyMs)} µs per message`);
+        console.log(markdown(['module (self time)', 'µs/msg', '%'], x.byModule.filter((y) => y.fn !== '(idle)').slice(0, 8).map((y) => [y.fn, per(y.ms), y.pct])));
+        console.log(markdown(['function (self time)', 'µs/msg', '%'], x.self.filter((y) => y.fn !== '(idle)').slice(0, 10).map((y) => [y.fn, per(y.ms), y.pct])));
       }
     }
   }
