@@ -1,0 +1,303 @@
+/**
+ * The Mesh's rules with fake links and a fake clock: who offers, glare, gossip, relays and
+ * their guards, hello checks, heartbeat, goodbye, and that close() leaves nothing running.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ConnectionInfo } from '../../src/connection.js';
+import type { LinkEvents, LinkFactory, LinkState, MeshLink } from '../../src/mesh/link.js';
+import { Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
+import type { LeaveReason, TransportEvents } from '../../src/transport/types.js';
+import { MAX_FRAME_BYTES, type MeshFrame, type SdpPayload } from '../../src/wire/mesh-frames.js';
+
+const HEARTBEAT_INTERVAL_MS = 1_000;
+const HEARTBEAT_TIMEOUT_MS = 4_000;
+
+/** A link whose "offer" is a token that pairs it with the answering side. Delivery is async. */
+class FakeLink implements MeshLink {
+  static byToken = new Map<string, FakeLink>();
+  static count = 0;
+  state: LinkState = 'connecting';
+  lastHeardAtMs = Date.now();
+  remote: FakeLink | undefined;
+  /** Drop everything both ways, without closing (a silent network). */
+  muted = false;
+
+  constructor(
+    readonly initiator: boolean,
+    public events: LinkEvents | undefined,
+  ) {
+    if (initiator) {
+      const token = `fake-${++FakeLink.count}`;
+      FakeLink.byToken.set(token, this);
+      queueMicrotask(() => this.events?.sdp({ type: 'offer', sdp: token }));
+    }
+  }
+
+  signal(sdp: SdpPayload): void {
+    if (this.state !== 'connecting') return;
+    const other = FakeLink.byToken.get(sdp.sdp);
+    if (sdp.type === 'offer' && !this.initiator && other && other.state === 'connecting') {
+      this.remote = other;
+      other.remote = this;
+      queueMicrotask(() => this.events?.sdp({ type: 'answer', sdp: sdp.sdp }));
+    } else if (sdp.type === 'answer' && this.initiator && this.remote) {
+      this.open();
+      this.remote.open();
+    }
+  }
+
+  /** Inject raw data as if the peer sent it. */
+  receive(raw: unknown): void {
+    if (this.state === 'closed' || this.muted) return;
+    this.lastHeardAtMs = Date.now();
+    this.events?.data(raw);
+  }
+
+  send(text: string): boolean {
+    if (this.state !== 'open') return false;
+    const remote = this.remote;
+    if (!this.muted) queueMicrotask(() => remote?.receive(text));
+    return true;
+  }
+
+  closeAfterDrain(): void {
+    const remote = this.remote;
+    this.events = undefined;
+    this.state = 'draining';
+    // The queued goodbye arrives first, then the channel closes.
+    queueMicrotask(() => queueMicrotask(() => this.close()));
+    void remote;
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.events = undefined;
+    const remote = this.remote;
+    if (remote && !this.muted) queueMicrotask(() => remote.die('remote closed'));
+  }
+
+  private open(): void {
+    this.state = 'open';
+    this.lastHeardAtMs = Date.now();
+    this.events?.open();
+  }
+
+  private die(why: string): void {
+    if (this.state === 'closed') return;
+    const events = this.events;
+    this.state = 'closed';
+    this.events = undefined;
+    events?.closed(why);
+  }
+}
+
+class Recorder implements TransportEvents {
+  joined: string[] = [];
+  left: Array<[string, LeaveReason]> = [];
+  faults: string[] = [];
+  messages: Array<[string, unknown]> = [];
+  peerJoined(peer: ConnectionInfo): void {
+    this.joined.push(peer.connectionId);
+  }
+  peerLeft(id: string, reason: LeaveReason): void {
+    this.left.push([id, reason]);
+  }
+  message(from: string, frame: unknown): void {
+    this.messages.push([from, frame]);
+  }
+  reconnecting(): void {}
+  reconnected(): void {}
+  disconnected(): void {}
+  peerFault(id: string | undefined, reason: string): void {
+    this.faults.push(`${id}: ${reason}`);
+  }
+}
+
+interface Node {
+  id: string;
+  mesh: Mesh;
+  events: Recorder;
+  /** Links this mesh made, by creation order. */
+  links: FakeLink[];
+}
+
+const nodes: Node[] = [];
+function node(id: string): Node {
+  const events = new Recorder();
+  const links: FakeLink[] = [];
+  const createLink: LinkFactory = (options, linkEvents) => {
+    const link = new FakeLink(options.initiator, linkEvents);
+    links.push(link);
+    return link;
+  };
+  const mesh = new Mesh(
+    { connectionId: id, creationTime: 1, data: `data-${id}` },
+    { iceServers: [], linkTimeoutMs: 10_000, heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, byeLingerMs: 500, createLink },
+    { events, joinerRoute: () => undefined, holding: () => false, introducerSeen: () => {}, joined: () => {}, left: () => {} },
+  );
+  const n = { id, mesh, events, links };
+  nodes.push(n);
+  return n;
+}
+
+/** A direct route from `from` to `to`, as a bootstrap channel would carry it. */
+function route(from: Node, to: Node): SdpRoute {
+  return (frame) => queueMicrotask(() => frame.t === 'm.sdp' && to.mesh.handleSdp(frame, from.id, route(to, from)));
+}
+
+async function settle(): Promise<void> {
+  await vi.advanceTimersByTimeAsync(0);
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+async function link(a: Node, b: Node): Promise<void> {
+  a.mesh.offerTo(b.id, route(a, b));
+  await settle();
+}
+
+/**
+ * A peer driven by the test: its fake link is paired with a link `a` makes when answering its
+ * offer; whatever the test `send`s arrives at `a` as if from peer `id`.
+ */
+async function scriptedPeer(a: Node, id: string): Promise<FakeLink> {
+  const scripted = new FakeLink(true, { sdp: () => {}, open: () => {}, data: () => {}, closed: () => {} });
+  const token = `fake-${FakeLink.count}`;
+  const back: SdpRoute = (frame) => frame.t === 'm.sdp' && frame.sdp.type === 'answer' && queueMicrotask(() => scripted.signal(frame.sdp));
+  a.mesh.handleSdp({ t: 'm.sdp', from: id, to: a.id, sdp: { type: 'offer', sdp: token } }, id, back);
+  await settle();
+  if (scripted.state !== 'open') throw new Error('scripted peer did not link');
+  return scripted;
+}
+
+/** The link in `n` whose remote belongs to `other`. */
+function linkBetween(n: Node, other: Node): FakeLink {
+  const found = n.links.find((l) => l.state !== 'closed' && l.remote && other.links.includes(l.remote));
+  if (!found) throw new Error(`no live link from ${n.id} to ${other.id}`);
+  return found;
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  for (const n of nodes) n.mesh.close();
+  nodes.length = 0;
+  FakeLink.byToken.clear();
+  vi.useRealTimers();
+});
+
+describe('Mesh', () => {
+  it('links two peers: each reports the other once, frames flow in order', async () => {
+    const [a, b] = [node('a'), node('b')];
+    await link(a, b);
+    expect([a.events.joined, b.events.joined]).toEqual([['b'], ['a']]);
+    for (let i = 0; i < 3; i++) a.mesh.send('b', { t: 'sig', i });
+    await settle();
+    expect(b.events.messages).toEqual([0, 1, 2].map((i) => ['a', { t: 'sig', i }]));
+    expect(a.mesh.send('nobody', { t: 'sig' })).toBe(false);
+  });
+
+  it('gossips members at join time, so a third peer links to all through a relay', async () => {
+    const [a, b, c] = [node('a'), node('b'), node('c')];
+    await link(b, a);
+    await link(c, a); // c learns of b from a's m.peers and offers to b through a
+    await settle();
+    expect(c.events.joined.sort()).toEqual(['a', 'b']);
+    expect(b.events.joined.sort()).toEqual(['a', 'c']);
+    for (const n of [a, b, c]) expect(n.events.faults).toEqual([]);
+  });
+
+  it('glare: both offer at once, the lower id’s offer wins, one link remains', async () => {
+    const [a, b] = [node('a'), node('b')];
+    a.mesh.offerTo('b', route(a, b));
+    b.mesh.offerTo('a', route(b, a));
+    await settle();
+    expect([a.events.joined, b.events.joined]).toEqual([['b'], ['a']]);
+    expect(a.links.filter((l) => l.state === 'open')).toHaveLength(1);
+    expect(b.links.filter((l) => l.state === 'open')).toHaveLength(1);
+    expect(linkBetween(a, b).initiator).toBe(true); // a < b: a's offer made the link
+    expect([a.events.left, b.events.left]).toEqual([[], []]);
+  });
+
+  it('refuses to relay an offer that names another sender', async () => {
+    const [a, b, c] = [node('a'), node('b'), node('c')];
+    await link(b, a);
+    await link(c, a);
+    const forged: MeshFrame = { t: 'm.sdp', from: 'c', to: 'b', sdp: { type: 'offer', sdp: 'x' } };
+    linkBetween(a, b).receive(JSON.stringify(forged)); // b's link at a carries a frame claiming to be from c
+    await settle();
+    expect(a.events.faults).toEqual(['b: m.sdp to relay names another sender']);
+  });
+
+  it('drops a link whose hello names another connection id, without reporting a join', async () => {
+    const a = node('a');
+    const x = await scriptedPeer(a, 'x');
+    x.send(JSON.stringify({ t: 'm.hello', info: { connectionId: 'zz', creationTime: 1, data: '' }, intro: false }));
+    await settle();
+    expect(a.events.joined).toEqual([]);
+    expect(a.events.faults).toEqual(['x: hello names another connection id']);
+    expect(x.state).toBe('closed');
+  });
+
+  it('reports bad input as faults and keeps going: app frame before hello, oversize, non-JSON, unknown kind', async () => {
+    const a = node('a');
+    const x = await scriptedPeer(a, 'x');
+    x.send('{"t":"sig"}'); // before hello
+    x.send(JSON.stringify({ t: 'm.hello', info: { connectionId: 'x', creationTime: 1, data: '' }, intro: false }));
+    await settle();
+    const atA = x.remote!;
+    atA.receive(new Uint8Array(MAX_FRAME_BYTES + 1));
+    atA.receive('not json');
+    atA.receive('{"t":"m.nope"}');
+    await settle();
+    expect(a.events.faults).toEqual([
+      'x: app frame before hello',
+      `x: frame of ${MAX_FRAME_BYTES + 1} bytes exceeds ${MAX_FRAME_BYTES}`,
+      'x: frame of 8 chars is not JSON',
+      'x: unknown mesh kind (6 chars)',
+    ]);
+    expect(a.events.joined).toEqual(['x']);
+    expect(a.mesh.isJoined('x')).toBe(true);
+  });
+
+  it('a goodbye is clientDisconnected; a silent peer is networkDisconnected after the heartbeat timeout', async () => {
+    const [a, b, c] = [node('a'), node('b'), node('c')];
+    await link(b, a);
+    await link(c, a);
+    await settle();
+    b.mesh.close();
+    await settle();
+    expect(a.events.left).toEqual([['b', 'clientDisconnected']]);
+
+    linkBetween(a, c).muted = true;
+    linkBetween(c, a).muted = true;
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_TIMEOUT_MS - HEARTBEAT_INTERVAL_MS);
+    expect(a.events.left).toHaveLength(1); // not yet: silence is shorter than the timeout
+    await vi.advanceTimersByTimeAsync(2 * HEARTBEAT_INTERVAL_MS);
+    expect(a.events.left).toEqual([
+      ['b', 'clientDisconnected'],
+      ['c', 'networkDisconnected'],
+    ]);
+    expect(a.mesh.send('c', { t: 'sig' })).toBe(false);
+  });
+
+  it('pings keep a quiet but live link up', async () => {
+    const [a, b] = [node('a'), node('b')];
+    await link(a, b);
+    await vi.advanceTimersByTimeAsync(10 * HEARTBEAT_TIMEOUT_MS);
+    expect([a.events.left, b.events.left]).toEqual([[], []]);
+  });
+
+  it('after close() nothing fires, even minutes later, and no timer remains', async () => {
+    const [a, b] = [node('a'), node('b')];
+    await link(a, b);
+    a.mesh.close();
+    a.mesh.close(); // safe twice
+    b.mesh.close();
+    await vi.advanceTimersByTimeAsync(5 * 60_000);
+    expect(vi.getTimerCount()).toBe(0);
+    expect([a.events.left, b.events.left]).toEqual([[], []]);
+    expect(a.mesh.send('b', { t: 'sig' })).toBe(false);
+  });
+});
