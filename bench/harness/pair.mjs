@@ -7,6 +7,7 @@
 import { openPages, closePages, rawPair, pageServer } from '../lib/browser.mjs';
 import { summarize, ratio } from '../lib/stats.mjs';
 import { withTimeout } from '../lib/server.mjs';
+import { readFileSync } from 'node:fs';
 
 const uniq = () => Math.random().toString(36).slice(2, 8);
 
@@ -104,14 +105,18 @@ export async function throughput(pair, ctx) {
   if (alt) await a.evaluate(([n, z, w]) => { B.useLib('alt'); return B.msThroughput('b', n, z, w); }, [quick ? 5 : 300, size, windows[0]]);
   const s = Object.fromEntries(names.map((n) => [n, []]));
   const cpu = Object.fromEntries(names.map((n) => [n, []])); // µs of Chromium CPU per message, per round
+  const udp = Object.fromEntries(names.map((n) => [n, []])); // UDP datagrams dropped (receive buffer full), per round
   for (let r = 0; r < rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length];
       const c0 = await ctx.cpu?.();
+      const u0 = udpCounters();
       const ms = name === 'raw'
         ? await a.evaluate(([n, z]) => B.rawThroughput('pair', n, z), [count, size])
         : await a.evaluate(([n, z, w, tag]) => { B.useLib(tag); return B.msThroughput('b', n, z, w); }, [count, size, Number(name.replace(/^\D+/, '')), name.startsWith('alt') ? 'alt' : 'main']);
       s[name].push(ms);
+      const u1 = udpCounters();
+      if (u0 && u1) udp[name].push(u1.RcvbufErrors - u0.RcvbufErrors);
       const c1 = await ctx.cpu?.();
       if (c0) cpu[name].push(((c1.total - c0.total) * 1000) / count);
     }
@@ -134,7 +139,24 @@ export async function throughput(pair, ctx) {
     });
   }
   if (ctx.cpu) out.cpuUsPerMessage = cpuSummary(cpu, 'raw');
+  // Loopback drops when a starved receiver's UDP socket buffer fills; SCTP then waits for a
+  // retransmission timeout, which is what makes single runs take seconds (the p95 column).
+  if (udpCounters()) {
+    out.udpRcvbufErrors = Object.fromEntries(Object.entries(udp).map(([k, v]) => [k, { perRound: v, runsWithDrops: v.filter((x) => x > 0).length }]));
+    out.slowRuns = Object.fromEntries(Object.entries(s).map(([k, v]) => [k, v.map((d) => Math.round(d))]));
+  }
   return out;
+}
+
+/** Linux UDP counters of this network namespace (/proc/net/snmp), or null elsewhere. */
+function udpCounters() {
+  try {
+    const lines = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+    const [head, vals] = lines.map((l) => l.split(/\s+/).slice(1));
+    return Object.fromEntries(head.map((h, i) => [h, Number(vals[i])]));
+  } catch {
+    return null;
+  }
 }
 
 /** Per-name median/p95 of CPU µs per message, and each median's ratio to the baseline's. */

@@ -28,6 +28,10 @@ export function tableRows(r) {
     add('throughput: CPU µs per 8 KB msg', 'raw', C.raw.median, C.raw.p95, '', '', '');
     for (const k of Object.keys(C)) if (!['raw', 'unit', 'note'].includes(k)) add('', k, C[k].median, C[k].p95, '/raw', C[k].ratio, '');
   }
+  if (r.throughput?.udpRcvbufErrors) {
+    const U = r.throughput.udpRcvbufErrors;
+    add('throughput: runs with UDP drops', Object.entries(U).map(([k, v]) => `${k} ${v.runsWithDrops}/${v.perRound.length}`).join(', '), '', '', '', '', '');
+  }
   if (r.join) {
     const J = r.join;
     add(`join ${J.pages} pages at once (ms)`, 'PeerJS all-pairs by hand', J.peerjs.median, J.peerjs.p95, '', '', '');
