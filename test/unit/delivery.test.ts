@@ -108,6 +108,28 @@ describe('completion means the target\'s app received it', () => {
     expect(error.message).toMatch(/within 3000 ms/);
   });
 
+  it('each signal times out ackTimeout after its own send, and no timer stays once all are settled', async () => {
+    vi.useFakeTimers();
+    room = await joinRoom(2, { ackTimeout: 1000 });
+    const [a, b] = room.sessions as [Session, Session];
+    const stopDropping = room.network.drop((_, __, frame: any) => frame.t === 'ack');
+    const outcomes: string[] = [];
+    const track = (name: string, p: Promise<void>) => p.then(() => outcomes.push(`${name} ok`), (e) => outcomes.push(`${name} ${e.code}`));
+    const first = track('first', a.signal({ to: connectionOf(a, b), data: '1' }));
+    await vi.advanceTimersByTimeAsync(600);
+    const second = track('second', a.signal({ to: connectionOf(a, b), data: '2' }));
+    await vi.advanceTimersByTimeAsync(400);
+    expect(outcomes).toEqual(['first 408']);
+    await vi.advanceTimersByTimeAsync(599);
+    expect(outcomes).toEqual(['first 408']);
+    await vi.advanceTimersByTimeAsync(1);
+    await Promise.all([first, second]);
+    expect(outcomes).toEqual(['first 408', 'second 408']);
+    stopDropping();
+    await a.signal({ to: connectionOf(a, b), data: '3' });
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
   it('a failed broadcast says which connections failed and which acknowledged', async () => {
     vi.useFakeTimers();
     room = await joinRoom(4, { ackTimeout: 1000 });
