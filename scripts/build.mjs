@@ -2,7 +2,7 @@
 /**
  * Builds what a page loads with `<script type="module">` and no bundler:
  *
- *   dist/mesh-signal.js       one self-contained ES module (es2020, browser) + source map
+ *   dist/mesh-signal.js       one self-contained ES module (es2022, browser) + source map
  *   dist/mesh-signal.min.js   the same, minified + source map
  *   dist/types/               type declarations (tsc, from tsconfig.json)
  *   dist/demo/                the demo page; it imports ../mesh-signal.js, so the whole dist/
@@ -90,7 +90,8 @@ const common = {
   bundle: true,
   format: 'esm',
   platform: 'browser',
-  target: 'es2020',
+  // es2022: class #private members stay native; lowered, esbuild's helpers cost ~5 µs a signal.
+  target: 'es2022',
   sourcemap: true,
   define: { global: 'globalThis' },
   inject: [PROCESS_SHIM_PATH],
