@@ -11,7 +11,7 @@ import type { JoinResult, Transport, TransportEvents, TransportFactory } from '.
 import { createPeerJsBootstrap } from '../bootstrap/peerjs.js';
 import { rendezvousPeerId } from '../bootstrap/rendezvous-id.js';
 import type { Bootstrap } from '../bootstrap/types.js';
-import type { WrtcClasses } from './link.js';
+import type { LinkFactory, WrtcClasses } from './link.js';
 import { Mesh } from './mesh.js';
 import { Rendezvous } from './rendezvous.js';
 
@@ -34,8 +34,10 @@ export interface MeshOptions {
   linkTimeoutMs?: number;
   /** WebRTC classes for Node (`@roamhq/wrtc`); browsers use their own. */
   wrtc?: WrtcClasses;
-  /** Replace the PeerJS rendezvous (tests, a future invite-code bootstrap). */
+  /** Replace the PeerJS rendezvous (tests: `createMemoryRendezvous()`; later an invite-code bootstrap). */
   bootstrap?: (sessionId: string) => Bootstrap;
+  /** Replace simple-peer links (tests: `createMemoryLinks().factory`). */
+  createLink?: LinkFactory;
 }
 
 /** The defaults of MeshOptions, in one place. */
@@ -96,6 +98,7 @@ class MeshTransport implements Transport {
         heartbeatIntervalMs: o.heartbeatIntervalMs ?? MESH_DEFAULTS.heartbeatIntervalMs,
         heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? MESH_DEFAULTS.heartbeatTimeoutMs,
         byeLingerMs: MESH_DEFAULTS.byeLingerMs,
+        createLink: o.createLink,
       },
       {
         events,
