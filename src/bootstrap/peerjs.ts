@@ -94,6 +94,7 @@ class PeerJsBootstrap implements Bootstrap {
         if (this.hold !== peer) return void conn.close();
         // Wrap at once: the newcomer may send before our side's 'open' fires, and PeerJS drops
         // 'data' nobody listens to. The channel buffers until `listen`.
+        guardLateCandidates(conn);
         const channel = new PeerJsChannel(conn, undefined);
         conn.on('open', () => {
           if (this.hold !== peer) return channel.close();
@@ -130,6 +131,7 @@ class PeerJsBootstrap implements Bootstrap {
         if (settled) return;
         conn = peer.connect(this.rendezvousId, { reliable: true, serialization: 'raw' });
         if (!conn) return finish(false);
+        guardLateCandidates(conn);
         conn.on('open', () => finish(true));
         conn.on('error', () => finish(false));
         conn.on('close', () => finish(false));
@@ -178,6 +180,19 @@ class PeerJsBootstrap implements Bootstrap {
       // a Peer that failed half-way may throw from destroy(); it is gone either way
     }
   }
+}
+
+/**
+ * PeerJS 1.5 bug: a candidate that arrives while its connection closes makes
+ * `Negotiator.handleCandidate` call `this.connection.provider.emitError` with `provider` already
+ * null; the TypeError rejects `handleMessage`, which PeerJS never awaits: an unhandled rejection.
+ * We close these connections soon after they open, so the race is real: swallow that rejection.
+ */
+function guardLateCandidates(conn: DataConnection): void {
+  const c = conn as unknown as { handleMessage?: (message: unknown) => Promise<void> };
+  const original = c.handleMessage;
+  if (typeof original !== 'function') return;
+  c.handleMessage = (message: unknown) => original.call(conn, message).catch(() => {});
 }
 
 /** A PeerJS DataConnection (raw, reliable) as a BootstrapChannel. */
