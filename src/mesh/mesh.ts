@@ -4,14 +4,21 @@
  *
  * Rules (the same on every peer, so all agree without talking):
  * - Who offers: the one who learns of the other (a newcomer from the introducer's member list,
- *   a member from the `m.peers` a peer sends it on joining). If both offer at once (glare), the offer of the LOWER
- *   connection id wins: the higher one drops its own attempt and answers. One link per pair.
+ *   a member from the `m.peers` a peer sends it on joining). If both offer at once (glare), the
+ *   offer of the LOWER connection id wins: the higher one drops its own attempt and answers.
+ *   One link per pair.
  * - A relay forwards an `m.sdp` only when its `from` is the peer that handed it over (no
  *   spoofing), and only one hop: to a linked member or to a newcomer on the bootstrap channel.
  * - A new offer from a peer we think we are linked to means it lost us: the old link is dropped
  *   (`networkDisconnected`) and the new one answered.
  * - Liveness: anything received counts; `m.ping` is sent every `heartbeatIntervalMs`; silence for
  *   `heartbeatTimeoutMs` drops the member, because browsers report a dead peer late or never.
+ *
+ * | member     | entered when                                | leaves to                                     |
+ * |------------|---------------------------------------------|-----------------------------------------------|
+ * | linking    | we offer, or an offer arrives               | gone (link timeout/error, lost glare)         |
+ * | introduced | our side open AND the peer's hello received | gone: `m.bye` → clientDisconnected; silence, close or error → networkDisconnected |
+ * `peerJoined` fires on entering *introduced*, `peerLeft` only on leaving it.
  */
 import type { ConnectionInfo } from '../connection.js';
 import type { LeaveReason, TransportEvents } from '../transport/types.js';
