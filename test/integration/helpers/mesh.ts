@@ -56,8 +56,16 @@ export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 2
 /** Sessions made by a test, disconnected by `disconnectAll` in afterEach. */
 const live = new Set<Session>();
 
+/** A session through `initSession`'s default transport (the mesh), configured from MeshOptions. */
 export function newSession(sessionId: string, options: MeshOptions = meshOptions()): Session {
-  const session = initSession(sessionId, { transport: createMeshTransport(options), ackTimeout: 10_000 });
+  const session = initSession(sessionId, {
+    peerjs: options.peerjs,
+    iceServers: options.iceServers,
+    joinTimeout: options.joinTimeoutMs,
+    heartbeatInterval: options.heartbeatIntervalMs,
+    heartbeatTimeout: options.heartbeatTimeoutMs,
+    ackTimeout: 10_000,
+  });
   live.add(session);
   return session;
 }
