@@ -57,7 +57,10 @@ export async function startBenchServer({ own = false } = {}) {
 }
 
 async function startPageServer() {
-  const { default: express } = await import('express');
+  // express is what `peer` is built on: take the copy peer resolves (not a dependency of ours).
+  const { createRequire } = await import('node:module');
+  const require = createRequire(import.meta.url);
+  const express = createRequire(require.resolve('peer'))('express');
   const app = express();
   const server = http.createServer(app);
   app.get('/__bench/:file', async (req, res) => {
