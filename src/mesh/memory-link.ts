@@ -52,7 +52,7 @@ export function createMemoryLinks(): MemoryLinks {
     }
 
     signal(sdp: SdpPayload): void {
-      if (this.state !== 'connecting') return;
+      if (this.state !== 'connecting' || sdp.type === 'candidate') return;
       const other = byToken.get(sdp.sdp);
       if (sdp.type === 'offer' && !this.initiator && other?.state === 'connecting' && !other.remote) {
         this.remote = other;

@@ -55,6 +55,8 @@ export interface MeshHooks {
 
 interface Member {
   link: MeshLink;
+  /** The link attempt (chosen by the offerer): tags its offer, answer and candidates. */
+  lid: string;
   /** The peer's hello, once received. */
   hello?: Extract<MeshFrame, { t: 'm.hello' }>;
   /** Our side of the link is open AND the peer said hello: only then may frames flow both ways. */
@@ -66,9 +68,15 @@ interface Member {
 
 /** Links still connecting at once; more (a flood of offers or gossip) are refused. */
 export const MAX_CONNECTING_LINKS = 64;
-/** Offers/answers one peer may have us relay per RELAY_WINDOW_MS. */
-export const MAX_RELAYS_PER_WINDOW = 256;
+/** Offers, answers and candidates one peer may have us relay per RELAY_WINDOW_MS. */
+export const MAX_RELAYS_PER_WINDOW = 2048;
 const RELAY_WINDOW_MS = 10_000;
+
+let linkCounter = 0;
+/** A link attempt id: unique enough to tell this attempt's frames from a dropped one's. */
+function newLinkId(): string {
+  return `${(++linkCounter).toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
+}
 
 const PING_TEXT = JSON.stringify({ t: 'm.ping' } satisfies MeshFrame);
 const BYE_TEXT = JSON.stringify({ t: 'm.bye' } satisfies MeshFrame);
@@ -108,7 +116,7 @@ export class Mesh {
   /** Start a link to a peer, our offer travelling by `route`. No-op if one exists. */
   offerTo(connectionId: string, route: SdpRoute): void {
     if (this.destroyed || connectionId === this.self.connectionId || this.members.has(connectionId)) return;
-    this.createMember(connectionId, true, route);
+    this.createMember(connectionId, true, route, newLinkId());
   }
 
   /** A route through a linked member (one-hop relay). */
@@ -126,17 +134,23 @@ export class Mesh {
     const peerId = frame.from;
     if (peerId === this.self.connectionId) return this.fault(sourceId, 'm.sdp from ourselves');
     const existing = this.members.get(peerId);
+    const sameAttempt = existing !== undefined && existing.lid === frame.lid;
+    if (frame.sdp.type === 'candidate') {
+      if (sameAttempt) existing.link.signal(frame.sdp);
+      return; // a candidate of an attempt we dropped (glare) or timed out: harmless
+    }
     if (frame.sdp.type === 'answer') {
-      if (existing && existing.link.initiator && existing.link.state === 'connecting') existing.link.signal(frame.sdp);
-      return; // an answer to an attempt we dropped (glare) or timed out: harmless
+      if (sameAttempt && existing.link.initiator && existing.link.state === 'connecting') existing.link.signal(frame.sdp);
+      return;
     }
     if (existing) {
+      if (sameAttempt) return; // the same offer twice
       const ours = existing.link.initiator && existing.link.state === 'connecting';
       // Glare: both offered. The lower id's offer wins, so exactly one link remains.
       if (ours && this.self.connectionId < peerId) return;
       this.dropMember(peerId, existing, 'networkDisconnected');
     }
-    this.createMember(peerId, false, replyRoute)?.link.signal(frame.sdp);
+    this.createMember(peerId, false, replyRoute, frame.lid)?.link.signal(frame.sdp);
   }
 
   /** Queue an app frame to a member. False when it is not linked and introduced. */
@@ -181,19 +195,19 @@ export class Mesh {
     this.fault(sourceId, 'm.sdp for a peer we have no route to');
   }
 
-  private createMember(peerId: string, initiator: boolean, route: SdpRoute): Member | undefined {
+  private createMember(peerId: string, initiator: boolean, route: SdpRoute, lid: string): Member | undefined {
     let connecting = 0;
     for (const m of this.members.values()) if (m.link.state === 'connecting') connecting++;
     if (connecting >= MAX_CONNECTING_LINKS) {
       this.fault(undefined, `${connecting} links already connecting; not linking to another peer now`);
       return undefined;
     }
-    const member: Member = { link: undefined as unknown as MeshLink, joined: false, byeReceived: false, route };
+    const member: Member = { link: undefined as unknown as MeshLink, lid, joined: false, byeReceived: false, route };
     const createLink = this.config.createLink ?? createSimplePeerLink;
     member.link = createLink(
       { initiator, iceServers: this.config.iceServers, wrtc: this.config.wrtc, linkTimeoutMs: this.config.linkTimeoutMs },
       {
-        sdp: (sdp) => member.route({ t: 'm.sdp', from: this.self.connectionId, to: peerId, sdp }),
+        sdp: (sdp) => member.route({ t: 'm.sdp', from: this.self.connectionId, to: peerId, lid, sdp }),
         open: () => this.onOpen(peerId, member),
         data: (raw) => this.onData(peerId, member, raw),
         closed: () => this.dropMember(peerId, member, member.byeReceived ? 'clientDisconnected' : 'networkDisconnected'),

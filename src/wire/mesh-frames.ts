@@ -12,7 +12,7 @@
  * | `m.bye`     | mesh link               | I leave on purpose (`clientDisconnected`)                 |
  * | `m.ping`    | mesh link               | I am alive (any frame counts; this one is sent when idle) |
  * | `m.intro`   | mesh link               | I now hold the rendezvous id                               |
- * | `m.sdp`     | mesh link or bootstrap  | an offer/answer from `from` to `to`, relayed if `to` is not the receiver |
+ * | `m.sdp`     | mesh link or bootstrap  | an offer, answer or ICE candidate of link attempt `lid` from `from` to `to`, relayed if `to` is not the receiver |
  * | `m.join`    | bootstrap channel       | a newcomer introduces itself to the introducer            |
  * | `m.members` | bootstrap channel       | the introducer's answer: its id and the members to link to |
  */
@@ -28,16 +28,19 @@ export const MAX_FRAME_BYTES = 64 * 1024;
 export const MAX_ID_CHARS = 128;
 /** Most members a `m.peers` or `m.members` frame may list. */
 export const MAX_MEMBERS = 256;
-/** Longest SDP accepted in an `m.sdp` frame (no trickle: the candidates are inside). */
+/** Longest SDP accepted in an `m.sdp` frame. */
 export const MAX_SDP_CHARS = 32 * 1024;
+/** Longest ICE candidate line accepted. */
+export const MAX_CANDIDATE_CHARS = 1024;
+/** Longest link attempt id accepted. */
+export const MAX_LINK_ID_CHARS = 64;
 /** Prefix of every mesh control kind; the signal layer never sees these. */
 export const MESH_KIND_PREFIX = 'm.';
 
-/** An offer or an answer as simple-peer emits it with `trickle: false`. */
-export interface SdpPayload {
-  type: 'offer' | 'answer';
-  sdp: string;
-}
+/** An offer, an answer, or a trickled ICE candidate, as simple-peer emits them. */
+export type SdpPayload =
+  | { type: 'offer' | 'answer'; sdp: string }
+  | { type: 'candidate'; candidate: { candidate: string; sdpMLineIndex: number | null; sdpMid: string | null } };
 
 export type MeshFrame =
   | { t: 'm.hello'; info: ConnectionInfo; intro: boolean }
@@ -45,7 +48,7 @@ export type MeshFrame =
   | { t: 'm.bye' }
   | { t: 'm.ping' }
   | { t: 'm.intro' }
-  | { t: 'm.sdp'; from: string; to: string; sdp: SdpPayload }
+  | { t: 'm.sdp'; from: string; to: string; lid: string; sdp: SdpPayload }
   | { t: 'm.join'; info: ConnectionInfo }
   | { t: 'm.members'; intro: string; members: string[] };
 
@@ -123,12 +126,12 @@ export function decodeMeshFrame(value: unknown): Decoded<MeshFrame> {
     case 'm.sdp': {
       if (!isId(value.from)) return fail('m.sdp: from is not an id');
       if (!isId(value.to)) return fail('m.sdp: to is not an id');
-      const sdp = value.sdp;
-      if (!isRecord(sdp) || (sdp.type !== 'offer' && sdp.type !== 'answer')) return fail('m.sdp: sdp.type is not offer or answer');
-      if (typeof sdp.sdp !== 'string' || sdp.sdp.length === 0 || sdp.sdp.length > MAX_SDP_CHARS) {
-        return fail(`m.sdp: sdp.sdp is not a string of 1..${MAX_SDP_CHARS} chars`);
+      if (typeof value.lid !== 'string' || value.lid.length === 0 || value.lid.length > MAX_LINK_ID_CHARS) {
+        return fail(`m.sdp: lid is not a string of 1..${MAX_LINK_ID_CHARS} chars`);
       }
-      return { ok: true, frame: { t: 'm.sdp', from: value.from, to: value.to, sdp: { type: sdp.type, sdp: sdp.sdp } } };
+      const sdp = decodeSdpPayload(value.sdp);
+      if (!sdp.ok) return fail(`m.sdp: ${sdp.reason}`);
+      return { ok: true, frame: { t: 'm.sdp', from: value.from, to: value.to, lid: value.lid, sdp: sdp.frame } };
     }
     default:
       return fail(`unknown mesh kind (${value.t.length} chars)`);
@@ -144,6 +147,33 @@ export function decodeConnectionInfo(value: unknown): Decoded<ConnectionInfo> {
     return fail(`info.data is not a string of at most ${MAX_CONNECTION_DATA_CHARS} chars`);
   }
   return { ok: true, frame: { connectionId: value.connectionId, creationTime: value.creationTime, data: value.data } };
+}
+
+function decodeSdpPayload(sdp: unknown): Decoded<SdpPayload> {
+  if (!isRecord(sdp)) return fail('sdp is not an object');
+  if (sdp.type === 'offer' || sdp.type === 'answer') {
+    if (typeof sdp.sdp !== 'string' || sdp.sdp.length === 0 || sdp.sdp.length > MAX_SDP_CHARS) {
+      return fail(`sdp.sdp is not a string of 1..${MAX_SDP_CHARS} chars`);
+    }
+    return { ok: true, frame: { type: sdp.type, sdp: sdp.sdp } };
+  }
+  if (sdp.type !== 'candidate') return fail('sdp.type is not offer, answer or candidate');
+  const c = sdp.candidate;
+  if (!isRecord(c) || typeof c.candidate !== 'string' || c.candidate.length > MAX_CANDIDATE_CHARS) {
+    return fail(`sdp.candidate.candidate is not a string of at most ${MAX_CANDIDATE_CHARS} chars`);
+  }
+  const index = c.sdpMLineIndex;
+  if (index !== null && index !== undefined && !(Number.isInteger(index) && (index as number) >= 0 && (index as number) < 64)) {
+    return fail('sdp.candidate.sdpMLineIndex is not a small integer or null');
+  }
+  const mid = c.sdpMid;
+  if (mid !== null && mid !== undefined && !(typeof mid === 'string' && mid.length <= MAX_LINK_ID_CHARS)) {
+    return fail('sdp.candidate.sdpMid is not a short string or null');
+  }
+  return {
+    ok: true,
+    frame: { type: 'candidate', candidate: { candidate: c.candidate, sdpMLineIndex: (index as number | null | undefined) ?? null, sdpMid: (mid as string | null | undefined) ?? null } },
+  };
 }
 
 function decodeIdList(value: unknown): Decoded<string[]> {

@@ -56,18 +56,15 @@ describe('glare', () => {
     const a = makeMesh('glare-a', ea);
     const b = makeMesh('glare-b', eb);
     const offersSeen: string[] = [];
-    // Hold frames until BOTH offers exist, then deliver them crossing in flight, as through two
-    // relays at once. After that, deliver a tick later.
+    // Hold every frame until BOTH offers exist, then deliver all of them in their order: the two
+    // offers cross in flight, as through two relays at once. Afterwards, deliver a tick later.
     const held: Array<() => void> = [];
-    let crossed = false;
+    let offers = 0;
     const deliver = (run: () => void, frame: MeshFrame): void => {
-      if (frame.t === 'm.sdp') offersSeen.push(`${frame.from}:${frame.sdp.type}`);
-      if (crossed) return void setTimeout(run, 0);
+      if (frame.t === 'm.sdp' && frame.sdp.type !== 'candidate') offersSeen.push(`${frame.from}:${frame.sdp.type}`);
+      if (offers >= 2) return void setTimeout(run, 0);
       held.push(run);
-      if (held.length === 2) {
-        crossed = true;
-        for (const r of held.splice(0)) setTimeout(r, 0);
-      }
+      if (frame.t === 'm.sdp' && frame.sdp.type === 'offer' && ++offers === 2) for (const r of held.splice(0)) setTimeout(r, 0);
     };
     const toB: SdpRoute = (frame) => deliver(() => frame.t === 'm.sdp' && b.handleSdp(frame, 'glare-a', toA), frame);
     const toA: SdpRoute = (frame) => deliver(() => frame.t === 'm.sdp' && a.handleSdp(frame, 'glare-b', toB), frame);

@@ -52,16 +52,22 @@ describe('mesh transport', () => {
     expect(a.transport.send('conn-b', { t: 'sig' })).toBe(false);
   });
 
-  it('close() during connect() rejects the join instead of leaving it pending', async () => {
+  it('close() during connect() settles the join: it rejects unless the join had already finished', async () => {
     const sid = uniqueSessionId('abort');
     const a = peer(sid, 'conn-a');
     await within(a.connect(), 'a to connect');
-    for (const delayMs of [0, 5, 50]) {
+    for (const delayMs of [0, 2, 10]) {
       const b = peer(sid, `conn-b-${delayMs}`);
-      const joining = b.connect();
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const joining = b.connect().then(
+        () => 'joined',
+        (err: Error) => err.message,
+      );
+      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
       b.transport.close();
-      await expect(within(joining, `connect() to settle after close() at ${delayMs} ms`, 5_000)).rejects.toThrow('closed while connecting');
+      const outcome = await within(joining, `connect() to settle after close() at ${delayMs} ms`, 5_000);
+      // Closed before the first await finished: always a rejection. Later: the join may have won.
+      if (delayMs === 0) expect(outcome).toMatch('closed while connecting');
+      else expect(['joined', 'mesh transport: closed while connecting']).toContain(outcome);
     }
   });
 

@@ -34,7 +34,7 @@ class FakeLink implements MeshLink {
   }
 
   signal(sdp: SdpPayload): void {
-    if (this.state !== 'connecting') return;
+    if (this.state !== 'connecting' || sdp.type === 'candidate') return;
     const other = FakeLink.byToken.get(sdp.sdp);
     if (sdp.type === 'offer' && !this.initiator && other && other.state === 'connecting') {
       this.remote = other;
@@ -163,8 +163,13 @@ async function link(a: Node, b: Node): Promise<void> {
 async function scriptedPeer(a: Node, id: string): Promise<FakeLink> {
   const scripted = new FakeLink(true, { sdp: () => {}, open: () => {}, data: () => {}, closed: () => {} });
   const token = `fake-${FakeLink.count}`;
-  const back: SdpRoute = (frame) => frame.t === 'm.sdp' && frame.sdp.type === 'answer' && queueMicrotask(() => scripted.signal(frame.sdp));
-  a.mesh.handleSdp({ t: 'm.sdp', from: id, to: a.id, sdp: { type: 'offer', sdp: token } }, id, back);
+  const back: SdpRoute = (frame) => {
+    if (frame.t === 'm.sdp' && frame.sdp.type === 'answer') {
+      const answer = frame.sdp;
+      queueMicrotask(() => scripted.signal(answer));
+    }
+  };
+  a.mesh.handleSdp({ t: 'm.sdp', from: id, to: a.id, lid: token, sdp: { type: 'offer', sdp: token } }, id, back);
   await settle();
   if (scripted.state !== 'open') throw new Error('scripted peer did not link');
   return scripted;
@@ -224,7 +229,7 @@ describe('Mesh', () => {
     const [a, b, c] = [node('a'), node('b'), node('c')];
     await link(b, a);
     await link(c, a);
-    const forged: MeshFrame = { t: 'm.sdp', from: 'c', to: 'b', sdp: { type: 'offer', sdp: 'x' } };
+    const forged: MeshFrame = { t: 'm.sdp', from: 'c', to: 'b', lid: 'l1', sdp: { type: 'offer', sdp: 'x' } };
     linkBetween(a, b).receive(JSON.stringify(forged)); // b's link at a carries a frame claiming to be from c
     await settle();
     expect(a.events.faults).toEqual(['b: m.sdp to relay names another sender']);

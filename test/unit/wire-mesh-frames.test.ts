@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
   MAX_FRAME_BYTES,
+  MAX_CANDIDATE_CHARS,
   MAX_ID_CHARS,
+  MAX_LINK_ID_CHARS,
   MAX_MEMBERS,
   MAX_SDP_CHARS,
   decodeMeshFrame,
@@ -41,9 +43,14 @@ describe('decodeMeshFrame', () => {
     expect(decodeMeshFrame({ t: 'm.peers', members: ['c2'] })).toEqual({ ok: true, frame: { t: 'm.peers', members: ['c2'] } });
     expect(decodeMeshFrame({ t: 'm.join', info })).toEqual({ ok: true, frame: { t: 'm.join', info } });
     expect(decodeMeshFrame({ t: 'm.members', intro: 'c0', members: [] })).toEqual({ ok: true, frame: { t: 'm.members', intro: 'c0', members: [] } });
-    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', sdp: { type: 'offer', sdp: 'v=0', x: 1 } })).toEqual({
+    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', lid: 'l1', sdp: { type: 'offer', sdp: 'v=0', x: 1 } })).toEqual({
       ok: true,
-      frame: { t: 'm.sdp', from: 'a', to: 'b', sdp: { type: 'offer', sdp: 'v=0' } },
+      frame: { t: 'm.sdp', from: 'a', to: 'b', lid: 'l1', sdp: { type: 'offer', sdp: 'v=0' } },
+    });
+    const candidate = { candidate: 'candidate:1 1 udp 1 127.0.0.1 5000 typ host', sdpMLineIndex: 0, sdpMid: '0' };
+    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', lid: 'l1', sdp: { type: 'candidate', candidate } })).toEqual({
+      ok: true,
+      frame: { t: 'm.sdp', from: 'a', to: 'b', lid: 'l1', sdp: { type: 'candidate', candidate } },
     });
   });
 
@@ -57,11 +64,20 @@ describe('decodeMeshFrame', () => {
       ok: false,
       reason: `m.members: members lists ${MAX_MEMBERS + 1} ids, more than ${MAX_MEMBERS}`,
     });
-    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', sdp: { type: 'offer', sdp: 's'.repeat(MAX_SDP_CHARS + 1) } })).toEqual({
+    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', lid: 'l', sdp: { type: 'offer', sdp: 's'.repeat(MAX_SDP_CHARS + 1) } })).toEqual({
       ok: false,
       reason: `m.sdp: sdp.sdp is not a string of 1..${MAX_SDP_CHARS} chars`,
     });
-    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', sdp: { type: 'candidate', sdp: 'x' } })).toMatchObject({ ok: false });
+    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', lid: 'l', sdp: { type: 'candidate', sdp: 'x' } })).toMatchObject({ ok: false });
+    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', lid: 'l', sdp: { type: 'rollback' } })).toMatchObject({ ok: false });
+    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', sdp: { type: 'offer', sdp: 'v=0' } })).toEqual({
+      ok: false,
+      reason: `m.sdp: lid is not a string of 1..${MAX_LINK_ID_CHARS} chars`,
+    });
+    const longCandidate = { candidate: 'c'.repeat(MAX_CANDIDATE_CHARS + 1), sdpMLineIndex: 0, sdpMid: '0' };
+    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', lid: 'l', sdp: { type: 'candidate', candidate: longCandidate } })).toMatchObject({ ok: false });
+    const badIndex = { candidate: 'c', sdpMLineIndex: -1, sdpMid: '0' };
+    expect(decodeMeshFrame({ t: 'm.sdp', from: 'a', to: 'b', lid: 'l', sdp: { type: 'candidate', candidate: badIndex } })).toMatchObject({ ok: false });
     expect(decodeMeshFrame({ t: 'm.hello', info: { ...info, data: 'd'.repeat(1001) }, intro: false })).toMatchObject({ ok: false });
     expect(decodeMeshFrame({ t: 'm.hello', info: { ...info, creationTime: Infinity }, intro: false })).toMatchObject({ ok: false });
     expect(decodeMeshFrame({ t: 'm.peers', members: [''] })).toMatchObject({ ok: false });
@@ -98,7 +114,13 @@ describe('decodeMeshFrame', () => {
         intro: () => pick([true, false, 'c0', 1]),
         from: () => pick(strings),
         to: () => pick(strings),
-        sdp: () => (rand() < 0.5 ? { type: pick(['offer', 'answer', 'x']), sdp: pick(strings) } : value(depth + 1)),
+        lid: () => pick(strings),
+        sdp: () =>
+          rand() < 0.4
+            ? { type: pick(['offer', 'answer', 'x']), sdp: pick(strings) }
+            : rand() < 0.5
+              ? { type: 'candidate', candidate: { candidate: pick(strings), sdpMLineIndex: pick([0, null, -1, 1.5, 'x']), sdpMid: pick(['0', null, 3]) } }
+              : value(depth + 1),
       };
       const frame: Record<string, unknown> = {};
       for (const [k, make] of Object.entries(fields)) if (rand() < 0.6) frame[k] = make();
@@ -114,7 +136,7 @@ describe('decodeMeshFrame', () => {
       }
       accepted++;
       expect(r.frame.t.startsWith('m.')).toBe(true);
-      if (r.frame.t === 'm.sdp') expect(['offer', 'answer']).toContain(r.frame.sdp.type);
+      if (r.frame.t === 'm.sdp') expect(['offer', 'answer', 'candidate']).toContain(r.frame.sdp.type);
       if (r.frame.t === 'm.peers' || r.frame.t === 'm.members') expect(r.frame.members.every((id) => typeof id === 'string' && id.length > 0)).toBe(true);
     }
     expect(accepted).toBeGreaterThan(100);
