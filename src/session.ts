@@ -89,6 +89,11 @@ export class Session extends Emitter<SessionEvents> {
   /** Ids that were members and left, so a signal to them is 404, not 400. */
   readonly #departed = new Set<string>();
   #queued: QueuedSignal[] = [];
+  /**
+   * A closing tab says goodbye: otherwise its peers only notice after the heartbeat timeout
+   * (seconds), because browsers tear down peer connections without telling the other side.
+   */
+  readonly #onPageHide = (): void => this.disconnect();
 
   constructor(sessionId: string, options: SessionCoreOptions) {
     super();
@@ -153,6 +158,7 @@ export class Session extends Emitter<SessionEvents> {
     this.#state = 'connecting';
     this.connection = self;
     this.#transport = transport;
+    globalThis.addEventListener?.('pagehide', this.#onPageHide);
     this.#delivery = new Delivery({
       self,
       ackTimeoutMs: this.#options.ackTimeout,
@@ -278,6 +284,7 @@ export class Session extends Emitter<SessionEvents> {
     const transport = this.#transport;
     this.#transport = undefined;
     this.#state = 'disconnected';
+    globalThis.removeEventListener?.('pagehide', this.#onPageHide);
     this.#connecting = undefined;
     transport?.close();
     this.#delivery?.close('the session disconnected before every acknowledgement arrived');

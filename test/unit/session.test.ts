@@ -19,14 +19,17 @@ describe('connecting', () => {
       (s) => new Promise((resolve) => s.connect('a-token-from-opentok' as any, resolve)),
     ];
     const datas: string[] = [];
+    const sessions: Session[] = [];
     for (const form of forms) {
       const session = initSession('forms', { transport: network.transport });
+      sessions.push(session);
       expect(await form(session)).toBeFalsy(); // a handler gets null on success
       expect(session.state).toBe('connected');
       datas.push(session.connection!.data);
     }
     expect(datas).toEqual(['', '', 'with data', '']);
     expect(network.members('forms')).toHaveLength(4);
+    sessions.forEach((s) => s.disconnect());
   });
 
   it('dispatches sessionConnected, then connectionCreated for itself and for each member present, then for newcomers', async () => {
@@ -96,6 +99,19 @@ describe('leaving', () => {
     expect(reasons).toEqual(['p1:clientDisconnected', 'p2:networkDisconnected']);
     expect(disconnected).toEqual(['networkDisconnected']);
     expect(a.connections).toEqual([]);
+  });
+
+  it('a page being closed (pagehide) disconnects its sessions, so they say goodbye instead of going silent', async () => {
+    room = await joinRoom(2);
+    const reasons: string[] = [];
+    room.sessions.forEach((s) => s.on('sessionDisconnected', (e) => reasons.push(e.reason)));
+    const remove = vi.spyOn(globalThis, 'removeEventListener');
+    globalThis.dispatchEvent(new Event('pagehide'));
+    await settle();
+    expect(reasons).toEqual(['clientDisconnected', 'clientDisconnected']);
+    expect(room.network.members('room')).toEqual([]);
+    expect(remove.mock.calls.filter(([type]) => type === 'pagehide')).toHaveLength(2); // no listener left behind
+    remove.mockRestore();
   });
 
   it('disconnect() fails every signal still awaiting acknowledgement with 500 and is safe twice', async () => {
