@@ -66,13 +66,23 @@ export class Rendezvous {
   /**
    * Keep trying until we are the introducer, or a holder answered, or `deadlineMs` (epoch ms).
    * Resolves `'introducer'`, an Entry, or `'timeout'` (also when `stillNeeded` turns false).
+   * With `maxUnreachable`, resolves `'unreachable'` after that many claims in a row found no
+   * server: a wrong address or a stopped server should fail a join in a second, not at its
+   * deadline. (A taken point or a holder that does not answer is worth waiting for instead.)
    */
-  async enter(deadlineMs: number, stillNeeded: () => boolean = () => true): Promise<'introducer' | Entry | 'timeout'> {
+  async enter(
+    deadlineMs: number,
+    stillNeeded: () => boolean = () => true,
+    maxUnreachable = Number.POSITIVE_INFINITY,
+  ): Promise<'introducer' | Entry | 'timeout' | 'unreachable'> {
     let delayMs = this.config.retryInitialMs;
+    let unreachableInARow = 0;
     while (!this.destroyed && Date.now() < deadlineMs && stillNeeded()) {
       const result = await this.attempt();
       if (this.destroyed) break;
-      if (result !== 'retry') return result;
+      unreachableInARow = result === 'unreachable' ? unreachableInARow + 1 : 0;
+      if (unreachableInARow >= maxUnreachable) return 'unreachable';
+      if (result !== 'retry' && result !== 'unreachable') return result;
       const waitMs = Math.min(delayMs * (0.75 + Math.random() / 2), deadlineMs - Date.now());
       if (waitMs > 0) await this.sleep(waitMs);
       delayMs = Math.min(delayMs * 2, this.config.retryMaxMs);
@@ -125,7 +135,7 @@ export class Rendezvous {
   }
 
   /** One claim, then one dial if the point is taken. */
-  private async attempt(): Promise<'introducer' | Entry | 'retry'> {
+  private async attempt(): Promise<'introducer' | Entry | 'retry' | 'unreachable'> {
     const claimed = await this.bootstrap.claim({
       incoming: (ch) => this.serveNewcomer(ch),
       lost: () => this.holdLost(),
@@ -136,7 +146,7 @@ export class Rendezvous {
       this.mesh().broadcastControl({ t: 'm.intro' });
       return 'introducer';
     }
-    if (claimed === 'unreachable') return 'retry';
+    if (claimed === 'unreachable') return 'unreachable';
     const channel = await this.bootstrap.dial();
     if (!channel) return 'retry';
     if (this.destroyed) {
@@ -237,7 +247,7 @@ export class Rendezvous {
     try {
       // Stop once someone else announced the point (its hello or `m.intro`).
       const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined);
-      if (this.destroyed || result === 'timeout' || result === 'introducer') return;
+      if (this.destroyed || typeof result === 'string') return;
       this.introducerId = result.introducerId;
       const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
       for (const id of result.members) this.mesh().offerTo(id, route);

@@ -52,6 +52,8 @@ export const MESH_DEFAULTS = {
   serverTimeoutMs: 5_000,
   handshakeTimeoutMs: 5_000,
   retryInitialMs: 200,
+  /** Claims in a row that find no PeerServer before a join gives up (about a second when refused). */
+  unreachableAttempts: 3,
   retryMaxMs: 5_000,
 } as const;
 
@@ -115,8 +117,12 @@ class MeshTransport implements Transport {
     this.mesh = mesh;
     this.rendezvous = rendezvous;
 
-    const entry = await rendezvous.enter(deadlineMs);
+    const entry = await rendezvous.enter(deadlineMs, undefined, MESH_DEFAULTS.unreachableAttempts);
     if (this.destroyed) throw new Error('mesh transport: closed while connecting');
+    if (entry === 'unreachable') {
+      this.close();
+      throw new Error(`mesh transport: the PeerServer did not answer ${MESH_DEFAULTS.unreachableAttempts} tries in a row (is it running, and are peerjs host/port/path right?)`);
+    }
     if (entry === 'timeout') {
       this.close();
       throw new Error(`mesh transport: no rendezvous for this session within ${joinTimeoutMs} ms (is the PeerServer reachable?)`);
