@@ -33,23 +33,25 @@ export const BUDGET_WHY =
   'or lazy-loading PeerJS (-23 KB initial) should lower it.';
 
 async function main() {
+  // BUNDLE_BUDGET_GZIP overrides the total, to see the gate fail (e.g. BUNDLE_BUDGET_GZIP=1).
+  const BUDGET_GZIP_USED = Number(process.env.BUNDLE_BUDGET_GZIP) || BUDGET_GZIP;
   const { bundle } = await import('./harness/bundle.mjs');
   const r = await bundle();
   if (process.argv.includes('--json')) console.log(JSON.stringify(r, null, 2));
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-  console.log(`mesh-signal bundle: ${r.total.min} B minified, ${r.total.gzip} B gzip (${kib(r.total.gzip)}); budget ${BUDGET_GZIP} B (${kib(BUDGET_GZIP)})`);
+  console.log(`mesh-signal bundle: ${r.total.min} B minified, ${r.total.gzip} B gzip (${kib(r.total.gzip)}); budget ${BUDGET_GZIP_USED} B (${kib(BUDGET_GZIP_USED)})`);
   for (const d of r.dependencies) {
     if (d.notInBundle) continue;
     console.log(`  ${d.name.padEnd(24)} ${String(d.min).padStart(7)} B min  ~${String(d.gzipShare).padStart(6)} B gzip (share)${d.marginalGzip ? `  ${d.marginalGzip} B gzip marginal` : ''}${d.aloneGzip ? `  (alone ${d.aloneGzip} B gzip)` : ''}`);
   }
   const over = [];
-  if (r.total.gzip > BUDGET_GZIP) over.push(`rebuilt bundle ${r.total.gzip} B`);
-  if (r.total.distMinJs && r.total.distMinJs.gzip > BUDGET_GZIP) over.push(`dist/mesh-signal.min.js ${r.total.distMinJs.gzip} B`);
+  if (r.total.gzip > BUDGET_GZIP_USED) over.push(`rebuilt bundle ${r.total.gzip} B`);
+  if (r.total.distMinJs && r.total.distMinJs.gzip > BUDGET_GZIP_USED) over.push(`dist/mesh-signal.min.js ${r.total.distMinJs.gzip} B`);
   const src = r.dependencies.find((d) => d.name === 'mesh-signal (src/)');
   console.log(`src/ ~${src?.gzipShare ?? 0} B gzip (share); budget ${BUDGET_SRC_GZIP} B`);
   if (src && src.gzipShare > BUDGET_SRC_GZIP) over.push(`src/ ${src.gzipShare} B (budget ${BUDGET_SRC_GZIP})`);
   if (over.length) {
-    console.error(`OVER BUDGET (total ${BUDGET_GZIP} B gzip, src/ ${BUDGET_SRC_GZIP} B): ${over.join(', ')}`);
+    console.error(`OVER BUDGET (total ${BUDGET_GZIP_USED} B gzip, src/ ${BUDGET_SRC_GZIP} B): ${over.join(', ')}`);
     process.exit(1);
   }
   console.log('within budget');
