@@ -61,7 +61,7 @@ export const createSimplePeerLink: LinkFactory = (options, events) => new Link(o
  * Keep the channel's own buffer under this. Chromium closes a data channel whose buffer passes
  * 16 MiB; a smaller mark keeps latency for later frames low while still filling the pipe.
  */
-const HIGH_WATER_BYTES = 1024 * 1024;
+const HIGH_WATER_BYTES = 128 * 1024; // 1 MiB let fresh channels stall for seconds (bench/diag/sctp-stall.mjs)
 const utf8 = new TextEncoder();
 /** How often a backed-up queue looks at `bufferedAmount` again (wrtc has no `bufferedamountlow`). */
 const DRAIN_POLL_MS = 4;
@@ -113,6 +113,16 @@ export class Link implements MeshLink {
       clearSimplePeerIceTimer(this.peer);
       this.state = 'open';
       this.lastHeardAtMs = Date.now();
+      // Messages straight from the RTCDataChannel: simple-peer's readable-stream path costs a
+      // Buffer per message, push/addChunk/emit and a nextTick. (simple-peer has no public handle.)
+      const channel = (this.peer as unknown as { _channel?: RTCDataChannel })._channel;
+      if (channel) {
+        channel.onmessage = (event: MessageEvent) => {
+          if (this.state === 'closed') return;
+          this.lastHeardAtMs = Date.now();
+          this.events?.data(event.data);
+        };
+      }
       this.events?.open();
       this.pump();
     });
