@@ -286,9 +286,10 @@ export class Session extends Emitter<SessionEvents> {
     this.#state = 'disconnected';
     globalThis.removeEventListener?.('pagehide', this.#onPageHide);
     this.#connecting = undefined;
-    transport?.close();
+    // Delivery first: it sends the acks it still holds, then the transport says goodbye.
     this.#delivery?.close('the session disconnected before every acknowledgement arrived');
     this.#delivery = undefined;
+    transport?.close();
     const queued = this.#queued;
     this.#queued = [];
     for (const item of queued) item.reject(new SignalError(ErrorCode.NOT_CONNECTED, 'the session disconnected while reconnecting', item.signal));

@@ -53,6 +53,9 @@ export class Delivery {
   readonly #seen = new Map<string, Set<number>>();
   /** The one ack timer, armed while anything is pending. */
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Per sender: ids to acknowledge in one frame on the next task (see #ack). */
+  readonly #ackBatches = new Map<string, number[]>();
+  #ackFlushTimer: ReturnType<typeof setTimeout> | undefined;
   #nextId = 1;
   #closed = false;
 
@@ -115,10 +118,11 @@ export class Delivery {
     switch (frame.t) {
       case 'sig':
         if (this.#firstTime(fromId, frame.id)) this.#deps.dispatch(from, frame.type, frame.data);
-        this.#route(fromId, { t: 'ack', id: frame.id });
+        this.#ack(fromId, frame.id);
         return;
       case 'ack':
         this.#answer(fromId, frame.id, null);
+        if (frame.ids) for (const more of frame.ids) this.#answer(fromId, more, null);
         return;
       case 'nak':
         this.#answer(fromId, frame.id, { code: frame.code, reason: frame.reason });
@@ -137,6 +141,7 @@ export class Delivery {
   /** The session is over: every waiting signal fails with 500, every timer is cleared. Safe twice. */
   close(why: string): void {
     if (this.#closed) return;
+    this.#flushAcks(); // what we received was dispatched: its senders should hear so
     this.#closed = true;
     for (const [id, pending] of this.#pending) {
       for (const connectionId of [...pending.waiting.keys()]) this.#fail(id, connectionId, ErrorCode.NOT_CONNECTED, why);
@@ -159,6 +164,33 @@ export class Delivery {
     if (seen.size > DEDUP_WINDOW) seen.delete(seen.values().next().value!);
     return true;
   }
+
+  /**
+   * Acknowledges signal `id` from `fromId`. The first of a burst goes at once (no latency added);
+   * those that arrive before the next task go together in one `{ t: 'ack', id, ids }` frame: a
+   * small message costs a browser ~80 µs of CPU, so one ack per 8 KB signal cost throughput.
+   */
+  #ack(fromId: string, id: number): void {
+    const batch = this.#ackBatches.get(fromId);
+    if (batch) {
+      batch.push(id);
+      return;
+    }
+    this.#route(fromId, { t: 'ack', id });
+    this.#ackBatches.set(fromId, []);
+    this.#ackFlushTimer ??= setTimeout(this.#flushAcks, 0);
+  }
+
+  readonly #flushAcks = (): void => {
+    clearTimeout(this.#ackFlushTimer);
+    this.#ackFlushTimer = undefined;
+    const batches = [...this.#ackBatches];
+    this.#ackBatches.clear();
+    for (const [to, ids] of batches) {
+      if (ids.length === 1) this.#route(to, { t: 'ack', id: ids[0]! });
+      else if (ids.length > 1) this.#route(to, { t: 'ack', id: ids[0]!, ids: ids.slice(1) });
+    }
+  };
 
   /** An ack (error null) or nak from `fromId` for signal `id`. Only a target that was asked counts. */
   #answer(fromId: string, id: number, error: { code: 400 | 413 | 429; reason: string } | null): void {

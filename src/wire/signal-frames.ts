@@ -5,13 +5,13 @@
  * | t     | fields                    | meaning                                         |
  * |-------|---------------------------|-------------------------------------------------|
  * | `sig` | `id`, `type`, `data`      | a signal; the receiver dispatches it, then acks |
- * | `ack` | `id`                      | the signal `id` reached the receiver's app      |
+ * | `ack` | `id`, `ids?`              | signals `id` (and `ids`) reached the receiver's app |
  * | `nak` | `id`, `code`, `reason`    | the receiver refused signal `id` (bad frame)    |
  */
 import { dataProblem, typeProblem } from '../signal/rules.js';
 
 export interface SignalFrame { t: 'sig'; id: number; type: string; data: string }
-export interface AckFrame { t: 'ack'; id: number }
+export interface AckFrame { t: 'ack'; id: number; ids?: number[] }
 export interface NakFrame { t: 'nak'; id: number; code: NakCode; reason: string }
 export type DeliveryFrame = SignalFrame | AckFrame | NakFrame;
 
@@ -55,8 +55,13 @@ export function decodeDeliveryFrame(value: unknown): Decoded {
       if (problem) return { ok: false, code: problem.code, id, reason: problem.message };
       return { ok: true, frame: { t, id, type, data } };
     }
-    case 'ack':
-      return { ok: true, frame: { t, id } };
+    case 'ack': {
+      // More signals acknowledged in the same frame (the receiver batches a burst).
+      const { ids } = value;
+      if (ids === undefined) return { ok: true, frame: { t, id } };
+      if (!Array.isArray(ids) || ids.length > 4096 || !ids.every(isId)) return { ok: false, code: 400, reason: 'ack ids are not ids' };
+      return { ok: true, frame: { t, id, ids: ids as number[] } };
+    }
     case 'nak': {
       const { code, reason } = value;
       if (typeof code !== 'number' || !NAK_CODES.has(code)) return { ok: false, code: 400, reason: 'nak has an unknown code' };

@@ -127,6 +127,7 @@ describe('completion means the target\'s app received it', () => {
     expect(outcomes).toEqual(['first 408', 'second 408']);
     stopDropping();
     await a.signal({ to: connectionOf(a, b), data: '3' });
+    await vi.advanceTimersByTimeAsync(0); // b's ack batch closes on the next task
     expect(vi.getTimerCount()).toBe(0);
   });
 
@@ -178,9 +179,28 @@ describe('order and duplicates', () => {
     const frame = { t: 'sig', id: 7, type: 'dup', data: 'once' };
     room.network.inject(a.connection!.connectionId, b.connection!.connectionId, frame);
     room.network.inject(a.connection!.connectionId, b.connection!.connectionId, frame);
-    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 5)); // the second ack goes with the next batch
     expect(dataOf(room, b)).toEqual(['once']);
     expect(acks).toEqual([{ t: 'ack', id: 7 }, { t: 'ack', id: 7 }]);
+  });
+
+  it('acknowledges the first signal of a burst at once and the rest in one frame', async () => {
+    room = await joinRoom(2);
+    const [a, b] = room.sessions as [Session, Session];
+    const acks: any[] = [];
+    room.network.drop((from, _, frame: any) => (from === b.connection!.connectionId && frame.t === 'ack' && acks.push(frame), false));
+    await Promise.all(Array.from({ length: 5 }, (_, i) => a.signal({ to: connectionOf(a, b), data: String(i) })));
+    expect(acks).toEqual([{ t: 'ack', id: 1 }, { t: 'ack', id: 2, ids: [3, 4, 5] }]);
+    expect(room.received.get(b)!.map((e) => e.data)).toEqual(['0', '1', '2', '3', '4']);
+  });
+
+  it('a session that disconnects still sends the acks it holds', async () => {
+    room = await joinRoom(2);
+    const [a, b] = room.sessions as [Session, Session];
+    const sends = Array.from({ length: 3 }, (_, i) => a.signal({ to: connectionOf(a, b), data: String(i) }));
+    await new Promise<void>((resolve) => b.on('signal', (e) => e.data === '2' && resolve()));
+    b.disconnect(); // before the batch of acks 2 and 3 went out on the next task
+    await expect(Promise.all(sends)).resolves.toBeDefined();
   });
 
   it('ignores an ack from a connection that was not asked', async () => {

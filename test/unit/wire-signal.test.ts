@@ -6,8 +6,15 @@ describe('decodeDeliveryFrame', () => {
     expect(decodeDeliveryFrame({ t: 'sig', id: 0, type: 'a-b_c~1', data: 'hé', extra: 'dropped' }))
       .toEqual({ ok: true, frame: { t: 'sig', id: 0, type: 'a-b_c~1', data: 'hé' } });
     expect(decodeDeliveryFrame({ t: 'ack', id: 9 })).toEqual({ ok: true, frame: { t: 'ack', id: 9 } });
+    expect(decodeDeliveryFrame({ t: 'ack', id: 9, ids: [10, 12] })).toEqual({ ok: true, frame: { t: 'ack', id: 9, ids: [10, 12] } });
     expect(decodeDeliveryFrame({ t: 'nak', id: 9, code: 413, reason: 5 }))
       .toEqual({ ok: true, frame: { t: 'nak', id: 9, code: 413, reason: '' } });
+  });
+
+  it('refuses an ack whose ids are not a short list of ids', () => {
+    for (const ids of ['1,2', [1, -2], [1.5], { length: 1 }, Array.from({ length: 4097 }, (_, i) => i)]) {
+      expect(decodeDeliveryFrame({ t: 'ack', id: 1, ids })).toEqual({ ok: false, code: 400, reason: 'ack ids are not ids' });
+    }
   });
 
   it('answers a bad signal with the code its sender would have got, and its id', () => {
@@ -37,6 +44,7 @@ describe('decodeDeliveryFrame', () => {
         data: () => pick(strings),
         code: () => pick([400, 413, 429, 200]),
         reason: () => pick(strings),
+        ids: () => Array.from({ length: Math.floor(rand() * 4) }, () => pick([1, 2, -1, 'x', 0.5])),
       };
       for (const [key, make] of Object.entries(plausible)) if (rand() < 0.9) frame[key] = rand() < 0.8 ? make() : value(depth + 1);
       return frame;
@@ -54,6 +62,7 @@ describe('decodeDeliveryFrame', () => {
         expect(new TextEncoder().encode(frame.data).length).toBeLessThanOrEqual(8192);
       }
       if (frame.t === 'nak') expect([400, 413, 429]).toContain(frame.code);
+      if (frame.t === 'ack' && frame.ids) expect(frame.ids.every((id) => Number.isSafeInteger(id) && id >= 0)).toBe(true);
     }
     expect(accepted).toBeGreaterThan(0);
   });
