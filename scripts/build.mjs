@@ -18,6 +18,7 @@
  * touching dist/; type declarations are written only for the real entry.)
  */
 import * as esbuild from 'esbuild';
+import { browserBundleOptions } from './esbuild-options.mjs';
 import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,63 +41,11 @@ const say = (...parts) => {
 const entry = resolve(root, argValue('--entry') ?? 'src/index.ts');
 const dist = resolve(root, argValue('--outdir') ?? 'dist');
 
-/**
- * `process` as simple-peer's dependencies use it: `process.nextTick(fn, ...args)` (readable-stream,
- * randombytes), `process.env.DEBUG` (debug), `process.browser`. A microtask is what browserify's
- * shim approximates with a timer; a microtask keeps stream callbacks in order and is faster.
- */
-const PROCESS_SHIM = `
-export const process = {
-  browser: true,
-  env: {},
-  argv: [],
-  version: '',
-  versions: {},
-  platform: 'browser',
-  nextTick(fn, ...args) {
-    queueMicrotask(() => fn(...args));
-  },
-};
-`;
-const PROCESS_SHIM_PATH = 'mesh-signal:process-shim';
-
-/** Node module names the bundle may import, mapped to their browser packages in node_modules. */
-const BROWSER_PACKAGES = {
-  events: require.resolve('events/'),
-  buffer: require.resolve('buffer/'),
-};
-
-/** Resolves the shim and the browser packages; refuses any other Node built-in loudly. */
-const browserModules = {
-  name: 'mesh-signal-browser-modules',
-  setup(build) {
-    build.onResolve({ filter: /^mesh-signal:process-shim$/ }, () => ({
-      path: PROCESS_SHIM_PATH,
-      namespace: 'mesh-signal-shim',
-    }));
-    build.onLoad({ filter: /.*/, namespace: 'mesh-signal-shim' }, () => ({
-      contents: PROCESS_SHIM,
-      loader: 'js',
-    }));
-    build.onResolve({ filter: /^(node:)?(events|buffer)\/?$/ }, (a) => ({
-      path: BROWSER_PACKAGES[a.path.replace(/^node:/, '').replace(/\/$/, '')],
-    }));
-  },
-};
-
 /** @type {import('esbuild').BuildOptions} */
 const common = {
+  ...browserBundleOptions,
   entryPoints: [entry],
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  // es2022: class #private members stay native; lowered, esbuild's helpers cost ~5 µs a signal.
-  target: 'es2022',
   sourcemap: true,
-  define: { global: 'globalThis' },
-  inject: [PROCESS_SHIM_PATH],
-  plugins: [browserModules],
-  legalComments: 'eof',
   logLevel: 'warning',
   metafile: true,
 };

@@ -1,7 +1,5 @@
-// Bundle weight: src/index.ts bundled exactly as scripts/build.mjs does it (esbuild, esm, browser,
-// es2020, define global, injected process shim, events/buffer mapped to their npm browser
-// packages), minified, with a metafile — build.mjs does not write its metafile, so we rebuild
-// in memory. Reports:
+// Bundle weight: src/index.ts bundled with scripts/esbuild-options.mjs, as scripts/build.mjs does,
+// minified, with a metafile — build.mjs does not write its metafile, so we rebuild in memory. Reports:
 //   total        — minified bytes and gzip bytes (zlib level 9) of the whole bundle; also of
 //                  dist/mesh-signal.min.js as built, when present (they should agree)
 //   parts        — per package (node_modules/<pkg>, src, shim): minified bytes in the bundle
@@ -11,6 +9,7 @@
 //                  marginalGzip = whole bundle − bundle with that dependency external (the bytes
 //                  it really adds, shared code included) and aloneGzip = it bundled alone
 import * as esbuild from 'esbuild';
+import { browserBundleOptions } from '../../scripts/esbuild-options.mjs';
 import { createRequire } from 'node:module';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,36 +19,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(path.join(ROOT, 'package.json'));
 
-// ---- kept in step with scripts/build.mjs (the `common` options and the browserModules plugin) ----
-const PROCESS_SHIM = `
-export const process = {
-  browser: true,
-  env: {},
-  argv: [],
-  version: '',
-  versions: {},
-  platform: 'browser',
-  nextTick(fn, ...args) {
-    queueMicrotask(() => fn(...args));
-  },
-};
-`;
-const PROCESS_SHIM_PATH = 'mesh-signal:process-shim';
-const BROWSER_PACKAGES = { events: require.resolve('events/'), buffer: require.resolve('buffer/') };
-const browserModules = {
-  name: 'mesh-signal-browser-modules',
-  setup(build) {
-    build.onResolve({ filter: /^mesh-signal:process-shim$/ }, () => ({ path: PROCESS_SHIM_PATH, namespace: 'mesh-signal-shim' }));
-    build.onLoad({ filter: /.*/, namespace: 'mesh-signal-shim' }, () => ({ contents: PROCESS_SHIM, loader: 'js' }));
-    build.onResolve({ filter: /^(node:)?(events|buffer)\/?$/ }, (a) => ({ path: BROWSER_PACKAGES[a.path.replace(/^node:/, '').replace(/\/$/, '')] }));
-  },
-};
-export const BUILD_OPTIONS = {
-  bundle: true, format: 'esm', platform: 'browser', target: 'es2020',
-  define: { global: 'globalThis' }, inject: [PROCESS_SHIM_PATH], plugins: [browserModules],
-  legalComments: 'eof', logLevel: 'silent', metafile: true, minify: true, write: false,
-};
-// -------------------------------------------------------------------------------------------------
+// The same options as scripts/build.mjs, minified, in memory, with a metafile.
+export const BUILD_OPTIONS = { ...browserBundleOptions, logLevel: 'silent', metafile: true, minify: true, write: false };
 
 const gz = (buf) => gzipSync(buf, { level: 9 }).length;
 
