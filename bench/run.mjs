@@ -2,8 +2,10 @@
 // npm run bench  (= npm run build && scripts/loopback.sh node bench/run.mjs)
 // Flags: --quick (each harness once with tiny counts; writes nothing), --only=a,b (pair,group,scale,bundle),
 //        --profile (Chromium CPU profiles of the mesh-signal latency/throughput runs → bench/profiles/),
-//        --own-server (ignore server/app.mjs).
-import { writeFileSync, existsSync, mkdirSync } from 'node:fs';
+//        --own-server (ignore server/app.mjs),
+//        --merge (with --only: put the parts run into bench/results.json, keeping the others, and
+//        regenerate bench/RESULTS.md; results.json.updates records which part came from which run).
+import { writeFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -81,6 +83,16 @@ export async function main(argv = process.argv.slice(2)) {
     writeFileSync(path.join(ROOT, 'bench', 'results.json'), JSON.stringify(results, null, 2) + '\n');
     writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), renderMarkdown(results) + '\n');
     console.log('wrote bench/results.json and bench/RESULTS.md');
+  } else if (!quick && flag('merge') && existsSync(path.join(ROOT, 'bench', 'results.json'))) {
+    const file = path.join(ROOT, 'bench', 'results.json');
+    const merged = JSON.parse(readFileSync(file, 'utf8'));
+    const parts = { pair: ['latency', 'throughput', 'profile'], group: ['join', 'fanout'], scale: ['scale'], bundle: ['bundle'] };
+    const keys = [...only].flatMap((h) => parts[h] ?? []).filter((k) => results[k] !== undefined);
+    for (const k of keys) merged[k] = results[k];
+    merged.updates = [...(merged.updates ?? []), { date: results.date, command: results.command, parts: keys, library: results.library, node: results.machine.node }];
+    writeFileSync(file, JSON.stringify(merged, null, 2) + '\n');
+    writeFileSync(path.join(ROOT, 'bench', 'RESULTS.md'), renderMarkdown(merged) + '\n');
+    console.log(`merged ${keys.join(', ')} into bench/results.json and rewrote bench/RESULTS.md`);
   } else if (!quick) {
     mkdirSync(path.join(ROOT, 'bench', 'out'), { recursive: true });
     writeFileSync(path.join(ROOT, 'bench', 'out', 'partial-results.json'), JSON.stringify(results, null, 2) + '\n');

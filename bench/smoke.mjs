@@ -18,6 +18,9 @@ try {
   if (r.join) { num(r.join.peerjs.median, 'join.peerjs'); if (wantLib) num(r.join.signal?.median, 'join.signal'); }
   if (r.fanout) { num(r.fanout.raw.median, 'fanout.raw'); if (wantLib) num(r.fanout.signal?.median, 'fanout.signal'); }
   if (r.scale) for (const row of r.scale.rows) num(row.cpuMs.median, `scale N=${row.n}`);
+  for (const v of ['seq', 'burst']) for (const row of r.scale?.mesh?.[v]?.rows ?? []) { num(row.cpuMs.median, `scale mesh ${v} N=${row.n}`); if (!(row.bytes > 0)) problems.push(`scale mesh ${v} N=${row.n}: no bytes counted`); }
+  if (r.scale?.mesh?.burstError) problems.push(`scale mesh burst: ${r.scale.mesh.burstError}`);
+  if (r.scale?.mesh?.handlesLeft?.length) problems.push(`scale mesh: handles left after disconnect: ${r.scale.mesh.handlesLeft.join(', ')}`);
   if (r.bundle) num(r.bundle.total.gzip, 'bundle gzip');
   if (problems.length) { console.error('bench smoke: ' + problems.join('; ')); process.exit(1); }
   console.log('bench smoke: ok');

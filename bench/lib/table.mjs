@@ -67,6 +67,7 @@ function renderInto(r, console) {
   console.log(`mesh-signal bench — ${r.date} — \`${r.command}\``);
   if (r.library) console.log(`library: ${r.library.file} at ${r.library.gitHead}${r.library.srcUncommitted && !process.env.BENCH_LIB ? ' + uncommitted src/ changes' : ''}${r.library.alt ? `; ALT ${r.library.alt}` : ''}`);
   console.log(`machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB, node ${m.node}, Chromium ${m.chromium ?? '—'}; server: ${r.server ?? '—'}`);
+  for (const u of r.updates ?? []) console.log(`updated ${u.parts.join(', ')}: ${u.date} — \`${u.command}\` (library at ${u.library?.gitHead ?? '?'}${u.library?.srcUncommitted ? ' + uncommitted src/ changes' : ''})`);
   const rows = tableRows(r);
   if (rows.length) console.log('\n' + markdown(['bench', 'what', 'median', 'p95', 'ratio', '× median', '× p95', 'goal'], rows));
   if (r.scale) {
@@ -78,6 +79,7 @@ function renderInto(r, console) {
       console.log(`\ngrowth exponent k in cost ∝ N^k (log-log fit, 8…64): CPU ${f(g.cpu)} (formation ${f(g.formationCpu)}, broadcast ${f(g.broadcastCpu)}); frames ${f(g.frames)} — goal ≤ 2 (O(N²)): ${Math.max(g.cpu, g.frames) <= 2 ? 'met' : 'MISSED'}`);
     }
   }
+  if (r.scale?.mesh) renderMeshScale(r.scale.mesh, console);
   if (r.bundle) {
     const b = r.bundle;
     console.log(`\nbundle dist/mesh-signal.js: ${b.total.min} B minified, ${b.total.gzip} B gzip (budget ${b.budget?.gzip ?? '—'} B gzip: ${b.budget ? (b.total.gzip <= b.budget.gzip ? 'within' : 'OVER') : '—'}); gzip = zlib level 9; share = gzip × part's share of minified bytes; marginal = whole − bundle without it`);
@@ -102,4 +104,32 @@ export function markdown(head, rows) {
   const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   const line = (cells) => '| ' + cells.map((c, i) => String(c).padEnd(w[i])).join(' | ') + ' |';
   return [line(head), '| ' + w.map((x) => '-'.repeat(x)).join(' | ') + ' |', ...rows.map(line)].join('\n');
+}
+
+/** Figure 5, mesh variant: real mesh transports over the in-memory rendezvous and links. */
+function renderMeshScale(m, console) {
+  const kb = (b) => f(b / 1024, 1);
+  for (const key of ['seq', 'burst']) {
+    const v = m[key];
+    if (!v) continue;
+    console.log(`\nscale, mesh variant (${m.transport}, Node), members joining ${v.join}: formation + one broadcast until every ack; frames and bytes counted on one run per N, CPU the median of the others`);
+    console.log(markdown(['N', 'CPU ms formation (median)', 'CPU ms broadcast', 'CPU ms p95 (both)', 'frames', 'KiB sent', 'B/link', 'm.hello', 'm.sdp', 'm.peers frames', 'm.peers KiB', 'bootstrap frames', 'sig+ack', 'm.bye at disconnect'],
+      v.rows.map((x) => {
+        const k = x.formationKinds;
+        const boot = Object.entries(k).filter(([n]) => n.endsWith('(bootstrap)')).reduce((a, [, y]) => a + y.frames, 0);
+        const bc = Object.values(x.broadcastKinds).reduce((a, y) => a + y.frames, 0);
+        return [x.n, f(x.formationCpuMs.median, 1), f(x.broadcastCpuMs.median, 2), f(x.cpuMs.p95, 1), x.frames, kb(x.bytes), f(x.bytes / x.links, 0), k['m.hello']?.frames ?? 0, k['m.sdp']?.frames ?? 0, k['m.peers']?.frames ?? 0, kb(k['m.peers']?.bytes ?? 0), boot, bc, x.disconnectKinds?.['m.bye']?.frames ?? 0];
+      })));
+    const kinds = [...new Set(v.rows.flatMap((x) => [...Object.keys(x.formationKinds), ...Object.keys(x.broadcastKinds)]))];
+    console.log(`\nthe same, frames / KiB by kind (formation and broadcast; N(N−1) itself fits as k = 2.06 on 8…64)`);
+    console.log(markdown(['N', ...kinds], v.rows.map((x) => [x.n, ...kinds.map((k) => { const y = x.formationKinds[k] ?? x.broadcastKinds[k]; return y ? `${y.frames} / ${kb(y.bytes)}` : '—'; })])));
+    const g = v.growth;
+    if (g) {
+      const worst = Object.entries(g.kinds).flatMap(([n, e]) => [[`${n} frames`, e.frames], [`${n} bytes`, e.bytes]]).filter(([, e]) => e > 2.2);
+      console.log(`\ngrowth exponents (log-log fit, ${v.rows[0].n}…${v.rows.at(-1).n}): CPU ${f(g.cpu)} (formation ${f(g.formationCpu)}, broadcast ${f(g.broadcastCpu)}); frames ${f(g.frames)} (formation ${f(g.formationFrames)}, broadcast ${f(g.broadcastFrames)}); bytes ${f(g.bytes)} (formation ${f(g.formationBytes)}, broadcast ${f(g.broadcastBytes)}) — goal ≤ 2: ${Math.max(g.cpu, g.frames, g.bytes) <= 2.2 ? 'met' : 'MISSED'} (2.2 allowed for fit noise)`);
+      console.log(`by formation kind (frames/bytes): ${Object.entries(g.kinds).map(([n, e]) => `${n} ${f(e.frames)}/${f(e.bytes)}`).join('; ')}${worst.length ? ` — above 2: ${worst.map(([n, e]) => `${n} ${f(e)}`).join(', ')}` : ''}`);
+    }
+  }
+  if (m.burstError) console.log(`\nscale, mesh variant, all at once: FAILED: ${m.burstError}`);
+  if (m.handlesLeft?.length) console.log(`note: after every mesh session disconnected, still active: ${m.handlesLeft.join(', ')}`);
 }
