@@ -67,7 +67,7 @@ function renderInto(r, console) {
   console.log(`mesh-signal bench — ${r.date} — \`${r.command}\``);
   if (r.library) console.log(`library: ${r.library.file} at ${r.library.gitHead}${r.library.srcUncommitted && !process.env.BENCH_LIB ? ' + uncommitted src/ changes' : ''}${r.library.alt ? `; ALT ${r.library.alt}` : ''}`);
   console.log(`machine: ${m.nproc} cores (${m.cpu}), ${m.memGiB} GiB, node ${m.node}, Chromium ${m.chromium ?? '—'}; server: ${r.server ?? '—'}`);
-  for (const u of r.updates ?? []) console.log(`updated ${u.parts.join(', ')}: ${u.date} — \`${u.command}\` (library at ${u.library?.gitHead ?? '?'}${u.library?.srcUncommitted ? ' + uncommitted src/ changes' : ''})`);
+  for (const u of r.updates ?? []) console.log(`updated ${u.parts.join(', ')}: ${u.date} — \`${u.command}\` (${u.library?.bundleSrc && u.library.bundleSrc !== 'src' ? `src from ${u.library.bundleSrc}, ` : ''}HEAD ${u.library?.gitHead ?? '?'}${u.library?.srcUncommitted && (u.library?.bundleSrc ?? 'src') === 'src' ? ' + uncommitted src/ changes' : ''})`);
   const rows = tableRows(r);
   if (rows.length) console.log('\n' + markdown(['bench', 'what', 'median', 'p95', 'ratio', '× median', '× p95', 'goal'], rows));
   if (r.scale) {
