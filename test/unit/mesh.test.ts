@@ -123,7 +123,7 @@ interface Node {
 }
 
 const nodes: Node[] = [];
-function node(id: string): Node {
+function node(id: string, options: { holding?: boolean } = {}): Node {
   const events = new Recorder();
   const links: FakeLink[] = [];
   const createLink: LinkFactory = (options, linkEvents) => {
@@ -134,7 +134,7 @@ function node(id: string): Node {
   const mesh = new Mesh(
     { connectionId: id, creationTime: 1, data: `data-${id}` },
     { iceServers: [], linkTimeoutMs: 10_000, heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, byeLingerMs: 500, createLink },
-    { events, joinerRoute: () => undefined, holding: () => false, introducerSeen: () => {}, joined: () => {}, left: () => {} },
+    { events, joinerRoute: () => undefined, holding: () => options.holding === true, introducerSeen: () => {}, joined: () => {}, left: () => {} },
   );
   const n = { id, mesh, events, links };
   nodes.push(n);
@@ -203,14 +203,22 @@ describe('Mesh', () => {
     expect(a.mesh.send('nobody', { t: 'sig' })).toBe(false);
   });
 
-  it('gossips members at join time, so a third peer links to all through a relay', async () => {
-    const [a, b, c] = [node('a'), node('b'), node('c')];
+  it('the introducer gossips members at join time, so a third peer links to all through a relay', async () => {
+    const [a, b, c] = [node('a', { holding: true }), node('b'), node('c')];
     await link(b, a);
     await link(c, a); // c learns of b from a's m.peers and offers to b through a
     await settle();
     expect(c.events.joined.sort()).toEqual(['a', 'b']);
     expect(b.events.joined.sort()).toEqual(['a', 'c']);
     for (const n of [a, b, c]) expect(n.events.faults).toEqual([]);
+  });
+
+  it('members that are not the introducer send no member lists to each other (O(N²) bytes, not O(N³))', async () => {
+    const [a, b, c] = [node('a'), node('b'), node('c')];
+    await link(b, a);
+    await link(c, a);
+    await settle();
+    expect(c.events.joined).toEqual(['a']); // nobody told c of b: only an introducer does
   });
 
   it('glare: both offer at once, the lower id’s offer wins, one link remains', async () => {
