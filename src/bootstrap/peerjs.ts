@@ -1,6 +1,6 @@
 /**
  * The rendezvous point on a plain PeerServer: the holder is a PeerJS `Peer` whose id is the
- * session's rendezvous id; a newcomer makes a throwaway `Peer` and opens a DataConnection to it.
+ * session's rendezvous id; a newcomer makes a throwaway `Peer` and talks to it through the server.
  * Only joins use it: once linked, members talk over their own mesh and the server may go.
  *
  * PeerJS facts this relies on (peerjs 1.5, peer 1.0):
@@ -8,7 +8,13 @@
  * - a holder that closes its socket frees the id at once; one that goes silent keeps it until the
  *   server's `alive_timeout` (60 s by default), so `claim` keeps failing meanwhile;
  * - `connect()` without `reliable: true` gives an unordered channel; `raw` serialization hands
- *   strings through untouched, so the size check before parsing stays ours.
+ *   strings through untouched, so the size check before parsing stays ours;
+ * - the server relays `OFFER` messages between ids in order over each side's WebSocket, with `src`
+ *   set by the server; a Peer ignores an `OFFER` whose payload type is neither data nor media.
+ *
+ * A newcomer talks to the holder through the server (an `OFFER` of payload type `mesh-signal`
+ * carrying one frame), not over a PeerJS DataConnection: a WebRTC connection to the holder before
+ * any mesh link cost a join ~30 ms. A holder still accepts DataConnections (older newcomers).
  */
 import { Peer, type DataConnection, type PeerOptions } from 'peerjs';
 import type { Bootstrap, BootstrapChannel, ClaimResult, HoldHandlers } from './types.js';
@@ -31,6 +37,15 @@ export interface PeerJsBootstrapOptions {
 /** Frames kept for a channel nobody listens to yet; more means a misbehaving newcomer. */
 const MAX_UNHEARD_FRAMES = 64;
 
+/** The payload type of our server messages (PeerJS itself uses `data` and `media`). */
+const SERVER_PAYLOAD_TYPE = 'mesh-signal';
+/** Channels through the server a holder keeps at once; a newcomer beyond is ignored. */
+const MAX_SERVER_CHANNELS = 128;
+/** Closed server channels remembered, so that frames still in flight do not open new ones. */
+const MAX_CLOSED_REMEMBERED = 256;
+/** A holder's server channel that hears nothing this long is gone (a newcomer vanished). */
+const SERVER_CHANNEL_IDLE_MS = 15_000;
+
 /** Errors after which a held id is gone (the server connection is). */
 const LOST_ERROR_TYPES = new Set(['network', 'server-error', 'socket-error', 'socket-closed', 'disconnected']);
 
@@ -42,8 +57,23 @@ export function createPeerJsBootstrap(rendezvousId: string, options: PeerJsBoots
   return new PeerJsBootstrap(rendezvousId, options);
 }
 
+/** A dialling Peer (a throwaway id) and whether the PeerServer accepted it. */
+interface Dialler {
+  peer: Peer;
+  /** True once registered; false on an error before that. Never settles if destroyed first. */
+  registered: Promise<boolean>;
+}
+
 class PeerJsBootstrap implements Bootstrap {
   private hold: Peer | undefined;
+  /**
+   * A dialling Peer registered while a claim is in flight: most claims find the point taken, and
+   * registering only after `ID-TAKEN` put a second PeerServer round trip on every join's path.
+   */
+  private spare: Dialler | undefined;
+  /** The holder's channels through the server, by `src` + channel id. */
+  private readonly served = new Map<string, ServerChannel>();
+  private readonly closedServed = new Set<string>();
   /** Every Peer made and not yet destroyed: the holder, claims in flight, dialling Peers. */
   private readonly peers = new Set<Peer>();
   /** Ends every claim/dial in flight: `close()` settles them instead of leaving them hanging. */
@@ -64,6 +94,7 @@ class PeerJsBootstrap implements Bootstrap {
     if (this.hold) return Promise.resolve('held');
     return new Promise((resolve) => {
       const peer = this.makePeer(this.rendezvousId);
+      this.spare ??= this.registerDialler();
       let settled = false;
       const finish = (result: ClaimResult): void => {
         if (settled) return;
@@ -72,6 +103,8 @@ class PeerJsBootstrap implements Bootstrap {
         this.inFlight.delete(abort);
         if (result === 'held' && !this.destroyed) this.hold = peer;
         else this.destroyPeer(peer);
+        // Only a taken point is dialled next: otherwise the spare dialler is of no use.
+        if (result !== 'taken') this.dropSpare();
         resolve(this.destroyed ? 'unreachable' : result);
       };
       const timer = setTimeout(() => finish('unreachable'), this.options.serverTimeoutMs);
@@ -81,8 +114,10 @@ class PeerJsBootstrap implements Bootstrap {
         if (this.hold !== peer) return;
         this.hold = undefined;
         this.destroyPeer(peer);
+        this.closeServed();
         handlers.lost();
       };
+      socketOf(peer)?.on('message', (message: unknown) => this.serverMessage(peer, message, handlers));
       peer.on('open', () => finish('held'));
       peer.on('error', (err: { type?: string }) => {
         if (!settled) finish(err.type === 'unavailable-id' ? 'taken' : 'unreachable');
@@ -106,35 +141,46 @@ class PeerJsBootstrap implements Bootstrap {
 
   dial(): Promise<BootstrapChannel | undefined> {
     if (this.destroyed) return Promise.resolve(undefined);
+    const dialler = this.spare ?? this.registerDialler();
+    this.spare = undefined;
+    const peer = dialler.peer;
     return new Promise((resolve) => {
-      const peer = this.makePeer(randomDialPeerId());
       let settled = false;
-      let conn: DataConnection | undefined;
-      const finish = (ok: boolean): void => {
+      const finish = (channel: ServerChannel | undefined): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         this.inFlight.delete(abort);
-        if (ok && conn && !this.destroyed) {
-          resolve(new PeerJsChannel(conn, () => this.destroyPeer(peer)));
-        } else {
-          this.destroyPeer(peer);
-          resolve(undefined);
-        }
+        if (channel && !this.destroyed) return resolve(channel);
+        channel?.close();
+        this.destroyPeer(peer);
+        resolve(undefined);
       };
-      const timer = setTimeout(() => finish(false), this.options.dialTimeoutMs);
-      const abort = (): void => finish(false);
+      const timer = setTimeout(() => finish(undefined), this.options.dialTimeoutMs);
+      const abort = (): void => finish(undefined);
       this.inFlight.add(abort);
-      // `peer-unavailable` (the holder vanished) and every server error end the attempt.
-      peer.on('error', () => finish(false));
-      peer.on('open', () => {
-        if (settled) return;
-        conn = peer.connect(this.rendezvousId, { reliable: true, serialization: 'raw' });
-        if (!conn) return finish(false);
-        guardLateCandidates(conn);
-        conn.on('open', () => finish(true));
-        conn.on('error', () => finish(false));
-        conn.on('close', () => finish(false));
+      peer.on('error', () => finish(undefined));
+      void dialler.registered.then((ok) => {
+        const socket = socketOf(peer);
+        if (settled || !ok || !socket) return finish(undefined);
+        // No handshake here: a holder that does not answer `m.join` is the rendezvous' timeout.
+        const channel = new ServerChannel(socket, this.rendezvousId, randomChannelId(), () => this.destroyPeer(peer), undefined);
+        socket.on('message', (message: unknown) => {
+          const src = (message as { src?: unknown } | null)?.src;
+          if (src !== this.rendezvousId) return;
+          if (isGoneMessage(message)) return channel.gone();
+          const envelope = serverEnvelope(message);
+          if (envelope?.connectionId !== channel.connectionId) return;
+          if (envelope.text === undefined) channel.gone();
+          else channel.receive(envelope.text);
+        });
+        const gone = (): void => channel.gone();
+        peer.on('disconnected', gone);
+        peer.on('close', gone);
+        peer.on('error', (err: { type?: string }) => {
+          if (err.type !== undefined && LOST_ERROR_TYPES.has(err.type)) gone();
+        });
+        finish(channel);
       });
     });
   }
@@ -143,14 +189,69 @@ class PeerJsBootstrap implements Bootstrap {
     const peer = this.hold;
     this.hold = undefined;
     if (peer) this.destroyPeer(peer);
+    this.closeServed();
   }
 
   close(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.hold = undefined;
+    this.spare = undefined;
     for (const abort of [...this.inFlight]) abort();
+    for (const channel of [...this.served.values()]) channel.close();
     for (const peer of [...this.peers]) this.destroyPeer(peer);
+  }
+
+  /** Register a Peer under a throwaway id, to dial the holder from. */
+  private registerDialler(): Dialler {
+    const peer = this.makePeer(randomDialPeerId());
+    const registered = new Promise<boolean>((resolve) => {
+      peer.on('open', () => resolve(true));
+      peer.on('error', () => resolve(false));
+      peer.on('disconnected', () => resolve(false));
+      peer.on('close', () => resolve(false));
+    });
+    return { peer, registered };
+  }
+
+  /** Holder side: a server message; ours open, feed or close a channel. */
+  private serverMessage(peer: Peer, message: unknown, handlers: HoldHandlers): void {
+    if (this.hold !== peer || this.destroyed) return;
+    if (isGoneMessage(message)) {
+      const src = (message as { src: string }).src;
+      for (const channel of [...this.served.values()]) if (channel.remoteId === src) channel.gone();
+      return;
+    }
+    const envelope = serverEnvelope(message);
+    const socket = socketOf(peer);
+    if (!envelope || !socket) return;
+    const key = `${envelope.src}\n${envelope.connectionId}`;
+    let channel = this.served.get(key);
+    if (envelope.text === undefined) return channel?.gone();
+    if (!channel) {
+      if (this.closedServed.has(key) || this.served.size >= MAX_SERVER_CHANNELS) return;
+      const opened: ServerChannel = new ServerChannel(socket, envelope.src, envelope.connectionId, () => {
+        if (this.served.get(key) !== opened) return;
+        this.served.delete(key);
+        this.closedServed.add(key);
+        if (this.closedServed.size > MAX_CLOSED_REMEMBERED) this.closedServed.delete(this.closedServed.values().next().value as string);
+      }, SERVER_CHANNEL_IDLE_MS);
+      channel = opened;
+      this.served.set(key, channel);
+      handlers.incoming(channel);
+    }
+    channel.receive(envelope.text);
+  }
+
+  /** The point went: every newcomer's server channel with it. */
+  private closeServed(): void {
+    for (const channel of [...this.served.values()]) channel.gone();
+  }
+
+  private dropSpare(): void {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (spare) this.destroyPeer(spare.peer);
   }
 
   private makePeer(id: string): Peer {
@@ -193,6 +294,118 @@ function guardLateCandidates(conn: DataConnection): void {
   const original = c.handleMessage;
   if (typeof original !== 'function') return;
   c.handleMessage = (message: unknown) => original.call(conn, message).catch(() => {});
+}
+
+/** The part of PeerJS's (internal) server socket we use. */
+interface PeerSocket {
+  send(message: object): void;
+  on(event: 'message', listener: (message: unknown) => void): void;
+}
+
+function socketOf(peer: Peer): PeerSocket | undefined {
+  const socket = (peer as unknown as { socket?: PeerSocket }).socket;
+  return socket && typeof socket.send === 'function' && typeof socket.on === 'function' ? socket : undefined;
+}
+
+function randomChannelId(): string {
+  return `ms_${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`;
+}
+
+/** The server says `src` is gone (`EXPIRE`: our message to it expired; `LEAVE`: its socket failed). */
+function isGoneMessage(message: unknown): boolean {
+  const m = message as { type?: unknown; src?: unknown } | null;
+  return (m?.type === 'EXPIRE' || m?.type === 'LEAVE') && typeof m.src === 'string';
+}
+
+/** One of our server messages: a frame (`text`) or, without text, the sender closing the channel. */
+function serverEnvelope(message: unknown): { src: string; connectionId: string; text: string | undefined } | undefined {
+  const m = message as { type?: unknown; src?: unknown; payload?: unknown } | null;
+  if (m?.type !== 'OFFER' || typeof m.src !== 'string' || m.src.length > 256) return undefined;
+  const p = m.payload as { type?: unknown; connectionId?: unknown; text?: unknown; close?: unknown } | null;
+  if (p?.type !== SERVER_PAYLOAD_TYPE || typeof p.connectionId !== 'string' || p.connectionId.length > 64) return undefined;
+  if (p.close === true) return { src: m.src, connectionId: p.connectionId, text: undefined };
+  if (typeof p.text !== 'string') return undefined;
+  return { src: m.src, connectionId: p.connectionId, text: p.text };
+}
+
+/**
+ * A channel relayed by the PeerServer: each frame one `OFFER` server message to the other id.
+ * Ordered and reliable while both sockets last (one WebSocket each, relayed in order).
+ */
+class ServerChannel implements BootstrapChannel {
+  private handlers: { data(raw: unknown): void; closed(): void } | undefined;
+  private unheard: string[] = [];
+  private closed = false;
+  private lastHeardAtMs = Date.now();
+  private readonly idleTimer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly socket: PeerSocket,
+    readonly remoteId: string,
+    readonly connectionId: string,
+    private readonly onClose: () => void,
+    idleMs: number | undefined,
+  ) {
+    if (idleMs !== undefined) {
+      this.idleTimer = setInterval(() => {
+        if (Date.now() - this.lastHeardAtMs >= idleMs) this.gone();
+      }, idleMs);
+    }
+  }
+
+  send(text: string): void {
+    if (!this.closed) this.post({ text });
+  }
+
+  /** A frame from the other side. */
+  receive(text: string): void {
+    if (this.closed) return;
+    this.lastHeardAtMs = Date.now();
+    if (this.handlers) return this.handlers.data(text);
+    if (this.unheard.length >= MAX_UNHEARD_FRAMES) return this.close();
+    this.unheard.push(text);
+  }
+
+  listen(handlers: { data(raw: unknown): void; closed(): void }): void {
+    if (this.closed) return handlers.closed();
+    this.handlers = handlers;
+    const unheard = this.unheard;
+    this.unheard = [];
+    for (const raw of unheard) {
+      if (this.closed) return;
+      handlers.data(raw);
+    }
+  }
+
+  /** The other side closed it or went away. */
+  gone(): void {
+    if (this.closed) return;
+    const handlers = this.handlers;
+    this.finish();
+    handlers?.closed();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.post({ close: true });
+    this.finish();
+  }
+
+  private finish(): void {
+    this.closed = true;
+    this.handlers = undefined;
+    this.unheard = [];
+    if (this.idleTimer !== undefined) clearInterval(this.idleTimer);
+    this.onClose();
+  }
+
+  private post(content: { text: string } | { close: true }): void {
+    try {
+      this.socket.send({ type: 'OFFER', dst: this.remoteId, payload: { type: SERVER_PAYLOAD_TYPE, connectionId: this.connectionId, ...content } });
+    } catch {
+      // the socket is going; its 'disconnected' closes this channel
+    }
+  }
 }
 
 /** A PeerJS DataConnection (raw, reliable) as a BootstrapChannel. */
