@@ -143,7 +143,7 @@ type PageApi = {
   listen(type: string): void;
   send(options: SendOptions): Promise<SendResult>;
   sendWithHandler(options: SendOptions): Promise<SendResult>;
-  sendMany(options: { to?: string; type: string; count: number; prefix?: string }): Promise<{ sent: number; failed: string[] }>;
+  sendMany(options: { to?: string; type: string; count: number; prefix?: string; padTo?: number }): Promise<{ sent: number; failed: string[] }>;
   dataFrom(fromId: string, type: string): string[];
 };
 declare const t: PageApi;
@@ -204,7 +204,7 @@ export class TestPage {
     return within(this.page.evaluate((o) => t.sendWithHandler(o), options), WAIT_MS, `completion of ${what}`);
   }
 
-  sendMany(options: { to?: string; type: string; count: number; prefix?: string }, ms = 60_000) {
+  sendMany(options: { to?: string; type: string; count: number; prefix?: string; padTo?: number }, ms = 60_000) {
     return within(this.page.evaluate((o) => t.sendMany(o), options), ms, `${options.count} signals from ${this.name} to complete`);
   }
 

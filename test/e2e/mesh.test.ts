@@ -153,6 +153,14 @@ describe('signals in a 3-page mesh', () => {
     for (const page of all) expect(await page.dataFrom(c.id, 'bseq'), page.name).toEqual(expected);
   });
 
+  it('a burst of 400 × 8 KB signals (3 MB, past the channel buffer) is queued, not dropped, and arrives in order', async () => {
+    const result = await a.sendMany({ to: b.id, type: 'burst', count: 400, padTo: 8192 });
+    expect(result.failed).toEqual([]);
+    const got = await b.dataFrom(a.id, 'burst');
+    expect(got.map((d) => d.replace(/\.+$/, ''))).toEqual(Array.from({ length: 400 }, (_, i) => String(i)));
+    expect(got.every((d) => d.length === 8192)).toBe(true);
+  });
+
   it('8192 bytes of multi-byte data pass', async () => {
     const data = 'é'.repeat(4096); // 2 bytes each in UTF-8: 8192 bytes, 4096 characters
     expect(await a.send({ to: b.id, type: 'big', data })).toEqual({ ok: true });

@@ -123,10 +123,10 @@ window.t = {
   },
 
   /** `count` signals sent back to back without waiting, data "0".."count-1"; resolves when all complete. */
-  async sendMany({ to, type, count, prefix = '' }) {
+  async sendMany({ to, type, count, prefix = '', padTo = 0 }) {
     const sends = [];
     for (let i = 0; i < count; i += 1) {
-      const signal = { type, data: `${prefix}${i}` };
+      const signal = { type, data: `${prefix}${i}`.padEnd(padTo, '.') };
       if (to !== undefined) signal.to = target(to);
       sends.push(session.signal(signal));
     }
