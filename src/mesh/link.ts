@@ -61,15 +61,15 @@ export const createSimplePeerLink: LinkFactory = (options, events) => new Link(o
  * Keep the channel's own buffer under this. Chromium closes a data channel whose buffer passes
  * 16 MiB; a smaller mark keeps latency for later frames low while still filling the pipe.
  */
-const HIGH_WATER_BYTES = 1024 * 1024;
+const HIGH_WATER_BYTES = 128 * 1024;
 /**
  * Refill when the buffer drains to this (`bufferedamountlow`): early enough that it never runs
- * dry. 1 MiB / 256 KiB is the raw baseline's setting; side by side (bench, 8 KB signals, 256 in
- * flight) it gave 0.82× raw, against 0.77× for 256 / 64 KiB and 0.66× for 128 KiB with a poll.
- * Fresh channels sometimes stall for seconds under a burst (bench/diag/sctp-stall.mjs); smaller
- * marks did not avoid that in these runs (p95 0.52× at 256 KiB).
+ * dry. Why not the raw baseline's 1 MiB / 256 KiB, which was faster in the bench (0.82× raw
+ * against 0.74× here): under a 3 MB burst a fresh channel with 1 MiB in its buffer stalled for
+ * over 10 s (SCTP retransmission backoff; bench/diag/sctp-stall.mjs shows the raw channel doing
+ * the same), and signals timed out. With 128 KiB the bench's stall probe saw none over 1.6 s.
  */
-const LOW_WATER_BYTES = 256 * 1024;
+const LOW_WATER_BYTES = 32 * 1024;
 const utf8 = new TextEncoder();
 /** How often a backed-up queue looks at `bufferedAmount` again where there is no `bufferedamountlow` (wrtc). */
 const DRAIN_POLL_MS = 4;
