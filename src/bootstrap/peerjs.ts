@@ -328,16 +328,64 @@ function serverEnvelope(message: unknown): { src: string; connectionId: string; 
   return { src: m.src, connectionId: p.connectionId, text: p.text };
 }
 
+type ChannelHandlers = { data(raw: unknown): void; closed(): void };
+
+/**
+ * What both bootstrap channels share: frames that arrive before `listen` wait (bounded) and are
+ * delivered first, in order; a close from the other side reaches the listener once.
+ */
+abstract class BufferedChannel implements BootstrapChannel {
+  private handlers: ChannelHandlers | undefined;
+  private unheard: unknown[] = [];
+  protected closed = false;
+
+  abstract send(text: string): void;
+  abstract close(): void;
+
+  listen(handlers: ChannelHandlers): void {
+    if (this.closed) return handlers.closed();
+    this.handlers = handlers;
+    const unheard = this.unheard;
+    this.unheard = [];
+    for (const raw of unheard) {
+      if (this.closed) return;
+      handlers.data(raw);
+    }
+  }
+
+  /** A frame from the other side. */
+  protected deliver(raw: unknown): void {
+    if (this.closed) return;
+    if (this.handlers) return this.handlers.data(raw);
+    if (this.unheard.length >= MAX_UNHEARD_FRAMES) return this.close();
+    this.unheard.push(raw);
+  }
+
+  /** The other side closed it or went away: close, then tell the listener. */
+  protected remoteGone(): void {
+    if (this.closed) return;
+    const handlers = this.handlers;
+    this.close();
+    handlers?.closed();
+  }
+
+  /** Marks it closed and forgets the listener and what waited for it. */
+  protected markClosed(): void {
+    this.closed = true;
+    this.handlers = undefined;
+    this.unheard = [];
+  }
+}
+
 /**
  * A channel relayed by the PeerServer: each frame one `OFFER` server message to the other id.
  * Ordered and reliable while both sockets last (one WebSocket each, relayed in order).
  */
-class ServerChannel implements BootstrapChannel {
-  private handlers: { data(raw: unknown): void; closed(): void } | undefined;
-  private unheard: string[] = [];
-  private closed = false;
+class ServerChannel extends BufferedChannel {
   private lastHeardAtMs = Date.now();
   private readonly idleTimer: ReturnType<typeof setInterval> | undefined;
+  /** Set when the other side went: then closing sends no close message back. */
+  private remoteClosed = false;
 
   constructor(
     private readonly socket: PeerSocket,
@@ -346,6 +394,7 @@ class ServerChannel implements BootstrapChannel {
     private readonly onClose: () => void,
     idleMs: number | undefined,
   ) {
+    super();
     if (idleMs !== undefined) {
       this.idleTimer = setInterval(() => {
         if (Date.now() - this.lastHeardAtMs >= idleMs) this.gone();
@@ -361,40 +410,19 @@ class ServerChannel implements BootstrapChannel {
   receive(text: string): void {
     if (this.closed) return;
     this.lastHeardAtMs = Date.now();
-    if (this.handlers) return this.handlers.data(text);
-    if (this.unheard.length >= MAX_UNHEARD_FRAMES) return this.close();
-    this.unheard.push(text);
-  }
-
-  listen(handlers: { data(raw: unknown): void; closed(): void }): void {
-    if (this.closed) return handlers.closed();
-    this.handlers = handlers;
-    const unheard = this.unheard;
-    this.unheard = [];
-    for (const raw of unheard) {
-      if (this.closed) return;
-      handlers.data(raw);
-    }
+    this.deliver(text);
   }
 
   /** The other side closed it or went away. */
   gone(): void {
-    if (this.closed) return;
-    const handlers = this.handlers;
-    this.finish();
-    handlers?.closed();
+    this.remoteClosed = true;
+    this.remoteGone();
   }
 
   close(): void {
     if (this.closed) return;
-    this.post({ close: true });
-    this.finish();
-  }
-
-  private finish(): void {
-    this.closed = true;
-    this.handlers = undefined;
-    this.unheard = [];
+    if (!this.remoteClosed) this.post({ close: true });
+    this.markClosed();
     if (this.idleTimer !== undefined) clearInterval(this.idleTimer);
     this.onClose();
   }
@@ -409,29 +437,15 @@ class ServerChannel implements BootstrapChannel {
 }
 
 /** A PeerJS DataConnection (raw, reliable) as a BootstrapChannel. */
-class PeerJsChannel implements BootstrapChannel {
-  private handlers: { data(raw: unknown): void; closed(): void } | undefined;
-  private unheard: unknown[] = [];
-  private closed = false;
-
+class PeerJsChannel extends BufferedChannel {
   constructor(
     private readonly conn: DataConnection,
     private readonly onClose: (() => void) | undefined,
   ) {
-    conn.on('data', (raw: unknown) => {
-      if (this.closed) return;
-      if (this.handlers) return this.handlers.data(raw);
-      if (this.unheard.length >= MAX_UNHEARD_FRAMES) return this.close();
-      this.unheard.push(raw);
-    });
-    const gone = (): void => {
-      if (this.closed) return;
-      const handlers = this.handlers;
-      this.close();
-      handlers?.closed();
-    };
-    conn.on('close', gone);
-    conn.on('error', gone);
+    super();
+    conn.on('data', (raw: unknown) => this.deliver(raw));
+    conn.on('close', () => this.remoteGone());
+    conn.on('error', () => this.remoteGone());
   }
 
   send(text: string): void {
@@ -443,22 +457,9 @@ class PeerJsChannel implements BootstrapChannel {
     }
   }
 
-  listen(handlers: { data(raw: unknown): void; closed(): void }): void {
-    if (this.closed) return handlers.closed();
-    this.handlers = handlers;
-    const unheard = this.unheard;
-    this.unheard = [];
-    for (const raw of unheard) {
-      if (this.closed) return;
-      handlers.data(raw);
-    }
-  }
-
   close(): void {
     if (this.closed) return;
-    this.closed = true;
-    this.handlers = undefined;
-    this.unheard = [];
+    this.markClosed();
     try {
       this.conn.close();
     } catch {
