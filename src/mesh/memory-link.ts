@@ -24,6 +24,8 @@ export interface MemoryLink extends MeshLink {
   mute(): void;
   /** The channel dies: both ends report `closed`. */
   cut(): void;
+  /** Deliver `raw` as if the other end had sent it (for tests that feed hostile bytes). */
+  receive(raw: unknown): void;
 }
 
 /** A family of in-memory links that can pair with each other. */
@@ -98,10 +100,10 @@ export function createMemoryLinks(): MemoryLinks {
       remote?.die('cut');
     }
 
-    receive(text: string): void {
+    receive(raw: unknown): void {
       if (this.state === 'closed' || this.muted) return;
       this.lastHeardAtMs = Date.now();
-      this.events?.data(text);
+      this.events?.data(raw);
     }
 
     private open(): void {

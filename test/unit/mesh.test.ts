@@ -4,7 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConnectionInfo } from '../../src/connection.js';
-import type { LinkEvents, LinkFactory, LinkState, MeshLink } from '../../src/mesh/link.js';
+import type { LinkFactory, LinkOptions } from '../../src/mesh/link.js';
+import { createMemoryLinks, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
 import { Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
 import type { LeaveReason, TransportEvents } from '../../src/transport/types.js';
 import { MAX_FRAME_BYTES, type MeshFrame, type SdpPayload } from '../../src/wire/mesh-frames.js';
@@ -12,85 +13,8 @@ import { MAX_FRAME_BYTES, type MeshFrame, type SdpPayload } from '../../src/wire
 const HEARTBEAT_INTERVAL_MS = 1_000;
 const HEARTBEAT_TIMEOUT_MS = 4_000;
 
-/** A link whose "offer" is a token that pairs it with the answering side. Delivery is async. */
-class FakeLink implements MeshLink {
-  static byToken = new Map<string, FakeLink>();
-  static count = 0;
-  state: LinkState = 'connecting';
-  lastHeardAtMs = Date.now();
-  remote: FakeLink | undefined;
-  /** Drop everything both ways, without closing (a silent network). */
-  muted = false;
-
-  constructor(
-    readonly initiator: boolean,
-    public events: LinkEvents | undefined,
-  ) {
-    if (initiator) {
-      const token = `fake-${++FakeLink.count}`;
-      FakeLink.byToken.set(token, this);
-      queueMicrotask(() => this.events?.sdp({ type: 'offer', sdp: token }));
-    }
-  }
-
-  signal(sdp: SdpPayload): void {
-    if (this.state !== 'connecting' || sdp.type === 'candidate') return;
-    const other = FakeLink.byToken.get(sdp.sdp);
-    if (sdp.type === 'offer' && !this.initiator && other && other.state === 'connecting') {
-      this.remote = other;
-      other.remote = this;
-      queueMicrotask(() => this.events?.sdp({ type: 'answer', sdp: sdp.sdp }));
-    } else if (sdp.type === 'answer' && this.initiator && this.remote) {
-      this.open();
-      this.remote.open();
-    }
-  }
-
-  /** Inject raw data as if the peer sent it. */
-  receive(raw: unknown): void {
-    if (this.state === 'closed' || this.muted) return;
-    this.lastHeardAtMs = Date.now();
-    this.events?.data(raw);
-  }
-
-  send(text: string): boolean {
-    if (this.state !== 'open') return false;
-    const remote = this.remote;
-    if (!this.muted) queueMicrotask(() => remote?.receive(text));
-    return true;
-  }
-
-  closeAfterDrain(): void {
-    const remote = this.remote;
-    this.events = undefined;
-    this.state = 'draining';
-    // The queued goodbye arrives first, then the channel closes.
-    queueMicrotask(() => queueMicrotask(() => this.close()));
-    void remote;
-  }
-
-  close(): void {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    this.events = undefined;
-    const remote = this.remote;
-    if (remote && !this.muted) queueMicrotask(() => remote.die('remote closed'));
-  }
-
-  private open(): void {
-    this.state = 'open';
-    this.lastHeardAtMs = Date.now();
-    this.events?.open();
-  }
-
-  private die(why: string): void {
-    if (this.state === 'closed') return;
-    const events = this.events;
-    this.state = 'closed';
-    this.events = undefined;
-    events?.closed(why);
-  }
-}
+/** Links made by every node of a test pair with each other in memory (src/mesh/memory-link.ts). */
+let memoryLinks: MemoryLinks = createMemoryLinks();
 
 class Recorder implements TransportEvents {
   joined: string[] = [];
@@ -119,15 +43,15 @@ interface Node {
   mesh: Mesh;
   events: Recorder;
   /** Links this mesh made, by creation order. */
-  links: FakeLink[];
+  links: MemoryLink[];
 }
 
 const nodes: Node[] = [];
 function node(id: string, options: { holding?: boolean } = {}): Node {
   const events = new Recorder();
-  const links: FakeLink[] = [];
+  const links: MemoryLink[] = [];
   const createLink: LinkFactory = (options, linkEvents) => {
-    const link = new FakeLink(options.initiator, linkEvents);
+    const link = memoryLinks.factory(options, linkEvents) as MemoryLink;
     links.push(link);
     return link;
   };
@@ -160,9 +84,12 @@ async function link(a: Node, b: Node): Promise<void> {
  * A peer driven by the test: its fake link is paired with a link `a` makes when answering its
  * offer; whatever the test `send`s arrives at `a` as if from peer `id`.
  */
-async function scriptedPeer(a: Node, id: string): Promise<FakeLink> {
-  const scripted = new FakeLink(true, { sdp: () => {}, open: () => {}, data: () => {}, closed: () => {} });
-  const token = `fake-${FakeLink.count}`;
+async function scriptedPeer(a: Node, id: string): Promise<MemoryLink> {
+  let offer: SdpPayload | undefined;
+  const scripted = memoryLinks.factory({ initiator: true } as LinkOptions, { sdp: (sdp) => (offer = sdp), open: () => {}, data: () => {}, closed: () => {} }) as MemoryLink;
+  await settle();
+  if (offer?.type !== 'offer') throw new Error('scripted peer made no offer');
+  const token = offer.sdp;
   const back: SdpRoute = (frame) => {
     if (frame.t === 'm.sdp' && frame.sdp.type === 'answer') {
       const answer = frame.sdp;
@@ -176,7 +103,7 @@ async function scriptedPeer(a: Node, id: string): Promise<FakeLink> {
 }
 
 /** The link in `n` whose remote belongs to `other`. */
-function linkBetween(n: Node, other: Node): FakeLink {
+function linkBetween(n: Node, other: Node): MemoryLink {
   const found = n.links.find((l) => l.state !== 'closed' && l.remote && other.links.includes(l.remote));
   if (!found) throw new Error(`no live link from ${n.id} to ${other.id}`);
   return found;
@@ -188,7 +115,7 @@ beforeEach(() => {
 afterEach(() => {
   for (const n of nodes) n.mesh.close();
   nodes.length = 0;
-  FakeLink.byToken.clear();
+  memoryLinks = createMemoryLinks();
   vi.useRealTimers();
 });
 
@@ -283,8 +210,7 @@ describe('Mesh', () => {
     await settle();
     expect(a.events.left).toEqual([['b', 'clientDisconnected']]);
 
-    linkBetween(a, c).muted = true;
-    linkBetween(c, a).muted = true;
+    linkBetween(a, c).mute(); // both ways
     await vi.advanceTimersByTimeAsync(HEARTBEAT_TIMEOUT_MS - HEARTBEAT_INTERVAL_MS);
     expect(a.events.left).toHaveLength(1); // not yet: silence is shorter than the timeout
     await vi.advanceTimersByTimeAsync(2 * HEARTBEAT_INTERVAL_MS);
