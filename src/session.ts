@@ -193,6 +193,9 @@ export class Session extends Emitter<SessionEvents> {
     return {
       peerJoined: (info) => live() && this.#peerJoined(info),
       peerLeft: (id, reason) => live() && this.#peerLeft(id, reason),
+      // No transport reports these yet: the member simply stays until peerBack or peerLeft.
+      peerAway: () => {},
+      peerBack: () => {},
       message: (from, frame) => live() && this.#delivery!.receive(from, frame),
       peerFault: (id, reason) => {
         if (live()) this.emit('peerError', { type: 'peerError', target: this, from: id === undefined ? undefined : this.#members.get(id), reason });

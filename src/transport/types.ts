@@ -15,8 +15,23 @@ export type LeaveReason = 'clientDisconnected' | 'networkDisconnected' | 'forceD
 export interface TransportEvents {
   /** A link to this peer is open and the peer has introduced itself. Once per peer per stay. */
   peerJoined(peer: ConnectionInfo): void;
-  /** The peer is gone: it said goodbye (`clientDisconnected`) or its link died. */
+  /**
+   * The peer is gone: it said goodbye (`clientDisconnected`), or it stayed unreachable past the
+   * grace period (`networkDisconnected`). Final for this id (a later return is a new `peerJoined`).
+   */
   peerLeft(connectionId: string, reason: LeaveReason): void;
+  /**
+   * The link to a member died and the transport is re-forming it. The member is still a member
+   * (no `peerLeft` yet): frames to it cannot go now (`send` returns false) and should wait for
+   * `peerBack`, or fail when `peerLeft` follows after the grace period.
+   */
+  peerAway(connectionId: string): void;
+  /**
+   * A member that was away is linked again: the same member (a re-formed link, or the same tab
+   * after a reload). Frames it did not acknowledge may have been lost with the old link: resend
+   * them, in order; the receiver de-duplicates.
+   */
+  peerBack(connectionId: string): void;
   /**
    * A frame from a peer, parsed from JSON but NOT validated: the receiver decodes it with
    * `src/wire`. Frames from one peer arrive in the order it sent them.
@@ -49,8 +64,9 @@ export interface Transport {
    */
   connect(self: ConnectionInfo, events: TransportEvents): Promise<JoinResult>;
   /**
-   * Queue one frame to a peer. Returns false when there is no open link to it (nothing sent).
-   * Frames queue behind the channel's buffer instead of being dropped.
+   * Queue one frame to a peer. Returns false when there is no open link to it (nothing sent):
+   * the peer is unknown, or away (see `peerAway`). Frames queue behind the channel's buffer
+   * instead of being dropped.
    */
   send(toConnectionId: string, frame: object): boolean;
   /** Leave: say goodbye, close every link, clear every timer. Safe to call twice. */

@@ -19,6 +19,8 @@ class Recorder implements TransportEvents {
   peerJoined(peer: ConnectionInfo): void {
     this.joined.push(peer.connectionId);
   }
+  peerAway(): void {}
+  peerBack(): void {}
   peerLeft(id: string, reason: LeaveReason): void {
     this.left.push([id, reason]);
   }

@@ -57,6 +57,8 @@ class Peer implements TransportEvents {
   peerJoined(peer: ConnectionInfo): void {
     this.joined.add(peer.connectionId);
   }
+  peerAway(): void {}
+  peerBack(): void {}
   peerLeft(id: string, reason: LeaveReason): void {
     this.joined.delete(id);
     this.left.push([id, reason]);

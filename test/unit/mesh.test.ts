@@ -24,6 +24,8 @@ class Recorder implements TransportEvents {
   peerJoined(peer: ConnectionInfo): void {
     this.joined.push(peer.connectionId);
   }
+  peerAway(): void {}
+  peerBack(): void {}
   peerLeft(id: string, reason: LeaveReason): void {
     this.left.push([id, reason]);
   }

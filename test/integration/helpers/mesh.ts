@@ -110,6 +110,8 @@ export class RecordingPeer implements TransportEvents {
   peerJoined(peer: ConnectionInfo): void {
     this.joined.set(peer.connectionId, peer);
   }
+  peerAway(): void {}
+  peerBack(): void {}
   peerLeft(connectionId: string, reason: LeaveReason): void {
     this.joined.delete(connectionId);
     this.left.push({ id: connectionId, reason });
