@@ -56,13 +56,23 @@ export interface JoinResult {
   missing: string[];
 }
 
+/** What the session hands the transport about this client, beyond its ConnectionInfo. */
+export interface LocalIdentity {
+  /**
+   * The DTLS certificate every link of this client uses: when `self.connectionId` is bound to
+   * it (`src/identity/fingerprint.ts`), peers check the fingerprint in each link's SDP against
+   * the id. Absent where the platform cannot make one (Node's wrtc): the id is then unbound.
+   */
+  certificate?: RTCCertificate;
+}
+
 /** One client's membership in one session. */
 export interface Transport {
   /**
    * Join the session as `self`. Peers found while joining are reported through `events`
    * (`peerJoined`) before the promise resolves. Rejects when the session cannot be reached.
    */
-  connect(self: ConnectionInfo, events: TransportEvents): Promise<JoinResult>;
+  connect(self: ConnectionInfo, events: TransportEvents, identity?: LocalIdentity): Promise<JoinResult>;
   /**
    * Queue one frame to a peer. Returns false when there is no open link to it (nothing sent):
    * the peer is unknown, or away (see `peerAway`). Frames queue behind the channel's buffer
