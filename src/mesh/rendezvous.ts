@@ -38,6 +38,8 @@ export interface Entry {
   members: string[];
 }
 
+/** After a rejoin offered to the members, how long before trying again if still cut off. */
+const REJOIN_LINK_WAIT_MS = 2_000;
 /** Most newcomers an introducer serves at once. */
 const MAX_JOINERS = 64;
 
@@ -272,7 +274,9 @@ export class Rendezvous {
           this.config.log?.('rejoin: we hold the rendezvous point; waiting for members to come back through it');
         }
         if (!stillNeeded()) return;
-        await this.sleep(delayMs * (0.75 + Math.random() / 2));
+        // After offering, give the links time to form before dialling (and offering) again.
+        const waitMs = typeof result === 'object' ? Math.max(delayMs, REJOIN_LINK_WAIT_MS) : delayMs;
+        await this.sleep(waitMs * (0.75 + Math.random() / 2));
         delayMs = Math.min(delayMs * 2, this.config.retryMaxMs);
       }
     } finally {
