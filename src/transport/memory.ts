@@ -86,13 +86,22 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
     return undefined;
   };
 
-  // One FIFO chain per direction keeps per-sender order even with a latency.
-  const chains = new Map<string, Promise<void>>();
+  // One FIFO queue per direction keeps per-sender order with a latency; each frame is due
+  // `latencyMs` after it was sent (not after the one before it), like a real link.
+  const queues = new Map<string, { due: number; run: () => void }[]>();
+  const drain = (key: string) => {
+    const queue = queues.get(key)!;
+    const now = Date.now();
+    while (queue.length > 0 && queue[0]!.due <= now) queue.shift()!.run();
+    if (queue.length === 0) queues.delete(key);
+    else setTimeout(() => drain(key), queue[0]!.due - now);
+  };
   const later = (key: string, run: () => void) => {
     if (latencyMs <= 0) return queueMicrotask(run);
-    const previous = chains.get(key) ?? Promise.resolve();
-    const next = previous.then(() => new Promise<void>((resolve) => setTimeout(() => { run(); resolve(); }, latencyMs)));
-    chains.set(key, next);
+    const queue = queues.get(key);
+    if (queue) return void queue.push({ due: Date.now() + latencyMs, run });
+    queues.set(key, [{ due: Date.now() + latencyMs, run }]);
+    setTimeout(() => drain(key), latencyMs);
   };
 
   const leave = (member: Member, reason: LeaveReason) => {
