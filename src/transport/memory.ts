@@ -121,10 +121,8 @@ export function createMemoryNetwork(options: MemoryNetworkOptions = {}): MemoryN
     if (!members || members.get(id) !== member) return;
     members.delete(id);
     const watchers = new Set(members.values());
-    for (const other of watchers) {
-      killLink(id, other.info.connectionId);
-      other.events.peerAway(id);
-    }
+    // Like a goodbye, it travels behind what the member sent before (its last acks arrive).
+    for (const other of watchers) later(`${id}>${other.info.connectionId}`, () => other.events.peerAway(id));
     const timer = setTimeout(() => {
       reloading.delete(id);
       for (const other of watchers) if (sessions.get(member.sessionId)?.get(other.info.connectionId) === other) other.events.peerLeft(id, 'clientDisconnected');
