@@ -309,6 +309,7 @@ export class Session extends Emitter<SessionEvents> {
     const connection = new Connection(info.connectionId, info.creationTime, info.data);
     this.#members.set(connection.connectionId, connection);
     this.#departed.delete(connection.connectionId);
+    this.#delivery?.memberJoined(connection); // resumed signals that waited for it
     if (this.#state === 'connected' || this.#state === 'reconnecting') this.#announce(connection);
   }
 

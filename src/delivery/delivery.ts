@@ -62,6 +62,11 @@ interface TargetState {
   deadlineMs: number | undefined;
   /** Ack time left for this target while its clock is stopped. */
   remainingMs: number;
+  /**
+   * A resumed signal's target that is not (yet) a member: the clock runs for it to join
+   * (`memberJoined` sends the signal then); if it does not, it fails with 404.
+   */
+  absent?: boolean;
 }
 
 interface Pending {
@@ -140,8 +145,9 @@ export class Delivery {
 
   /**
    * Sends again signals that an earlier page of this identity left unacknowledged, with their
-   * original ids, to those of their targets that are members now (the others fail with 404).
-   * `outcome` hears how each ends (the original callbacks died with that page).
+   * original ids. A target that is not a member yet (its link still forming) gets `ackTimeoutMs`
+   * to join (`memberJoined`), then the signal fails for it with 404. `outcome` hears how each
+   * ends (the original callbacks died with that page).
    */
   resume(signals: readonly StoredSignal[], outcome: (signal: StoredSignal, error: SignalError | null) => void): void {
     for (const stored of [...signals].sort((a, b) => a.id - b.id)) {
@@ -153,10 +159,11 @@ export class Delivery {
       const targets = known.filter((c): c is Connection => c !== undefined);
       const view = { type: stored.type, data: stored.data, to: stored.to };
       const pending = this.#start({ t: 'sig', id: stored.id, type: stored.type, data: stored.data }, targets, view, (error) => outcome(stored, error));
+      const deadlineMs = Date.now() + this.#deps.ackTimeoutMs;
       for (const id of stored.to) {
-        if (!targets.some((c) => c.connectionId === id)) {
-          pending.failures.push({ connection: new Connection(id, 0, ''), code: ErrorCode.NOT_FOUND, name: nameOfCode(ErrorCode.NOT_FOUND), message: `connection ${id} was not in the session when this page came back` });
-        }
+        if (pending.waiting.has(id)) continue;
+        pending.waiting.set(id, { connection: new Connection(id, 0, ''), deadlineMs, remainingMs: this.#deps.ackTimeoutMs, absent: true });
+        this.#arm(deadlineMs);
       }
       for (const target of targets) if (!this.#away.has(target.connectionId)) this.#transmit(stored.id, pending, target.connectionId);
       this.#record(stored.id, pending, false);
@@ -190,6 +197,20 @@ export class Delivery {
       case 'nak':
         this.#answer(fromId, frame.id, { code: frame.code, reason: frame.reason });
         return;
+    }
+  }
+
+  /** A member joined: resumed signals that wait for it (see `resume`) are sent to it now. */
+  memberJoined(connection: Connection): void {
+    if (this.#closed) return;
+    for (const [id, pending] of this.#pending) {
+      const state = pending.waiting.get(connection.connectionId);
+      if (!state?.absent) continue;
+      state.absent = false;
+      state.connection = connection;
+      state.remainingMs = this.#deps.ackTimeoutMs;
+      if (!this.#away.has(connection.connectionId)) this.#transmit(id, pending, connection.connectionId);
+      else state.deadlineMs = undefined;
     }
   }
 
@@ -373,7 +394,11 @@ export class Delivery {
       }
     }
     for (const [id, connectionId] of expired) {
-      this.#fail(id, connectionId, ErrorCode.TIMEOUT, `no acknowledgement from connection ${connectionId} within ${this.#deps.ackTimeoutMs} ms`);
+      if (this.#pending.get(id)?.waiting.get(connectionId)?.absent) {
+        this.#fail(id, connectionId, ErrorCode.NOT_FOUND, `connection ${connectionId} did not join within ${this.#deps.ackTimeoutMs} ms of this page coming back`);
+      } else {
+        this.#fail(id, connectionId, ErrorCode.TIMEOUT, `no acknowledgement from connection ${connectionId} within ${this.#deps.ackTimeoutMs} ms`);
+      }
     }
     if (next !== Infinity && this.#pending.size > 0) this.#arm(next);
   };

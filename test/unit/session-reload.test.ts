@@ -72,8 +72,8 @@ afterEach(async () => {
   await wait(20); // let storage clean-ups finish
 });
 
-async function openPage(network: MemoryNetwork, tab: Tab | undefined, data: string): Promise<Page> {
-  const session = new Session('room', { transport: network.transport, ackTimeout: 5000, persistence: tab && persistenceOf(tab) });
+async function openPage(network: MemoryNetwork, tab: Tab | undefined, data: string, ackTimeout = 5000): Promise<Page> {
+  const session = new Session('room', { transport: network.transport, ackTimeout, persistence: tab && persistenceOf(tab) });
   const page: Page = { session, id: '', signals: [], outbox: [], events: [], warnings: [], pagehide: () => {} };
   session.on('signal', (e) => page.signals.push(e));
   session.on('outboxSignal', (e) => page.outbox.push(e));
@@ -152,7 +152,7 @@ describe('a sender reloads with signals unacknowledged', () => {
     expect(datas(b.signals)).toEqual([...seq('h', 4), 'new']);
   });
 
-  it('a target that is gone when the page comes back: the outcome is 404, through outboxSignal', async () => {
+  it('a target that is not back within ackTimeout of the page coming back: the outcome is 404, through outboxSignal', async () => {
     const network = createMemoryNetwork();
     const tab = newTab();
     const a = await openPage(network, tab, 'alice');
@@ -162,9 +162,34 @@ describe('a sender reloads with signals unacknowledged', () => {
     await wait(20);
     a.pagehide();
     b.session.disconnect();
-    const a2 = await openPage(network, tab, 'alice');
+    const a2 = await openPage(network, tab, 'alice', 200);
+    await wait(100);
+    expect(a2.outbox).toEqual([]); // it may still join
     await until('the outcome', () => a2.outbox.length === 1);
     expect([a2.outbox[0]!.signal.data, a2.outbox[0]!.error?.code, a2.outbox[0]!.error?.name]).toEqual(['late', 404, 'OT_NOT_FOUND']);
+    expect(a2.outbox[0]!.error?.message).toMatch(/did not join within 200 ms/);
+  });
+
+  it('a target that joins after the page came back still gets the resent signal, once', async () => {
+    const network = createMemoryNetwork();
+    const [tabA, tabB] = [newTab(), newTab()];
+    const a = await openPage(network, tabA, 'alice');
+    const b = await openPage(network, tabB, 'bob');
+    network.interruptLink(a.id, b.id);
+    void a.session.signal({ to: connectionOf(a.session, b.session), data: 'wait for me' }).catch(() => {});
+    await wait(20);
+    a.pagehide();
+    b.pagehide(); // both reload; alice's next page is back first
+    network.restoreLink(a.id, b.id);
+    const a2 = await openPage(network, tabA, 'alice');
+    expect(a2.session.connections).toEqual([]);
+    await wait(20);
+    expect(a2.outbox).toEqual([]); // waiting for bob
+    const b2 = await openPage(network, tabB, 'bob');
+    expect(b2.id).toBe(b.id);
+    await until('the outcome', () => a2.outbox.length === 1);
+    expect(a2.outbox[0]!.error).toBe(null);
+    expect([...datas(b.signals), ...datas(b2.signals)]).toEqual(['wait for me']);
   });
 });
 
