@@ -204,14 +204,19 @@ export class Session extends Emitter<SessionEvents> {
     this.#transport = transport;
     globalThis.addEventListener?.('pagehide', this.#onPageHide);
     this.#connecting = this.#join(transport, data).then(
-      ({ joined, resumable }) => {
+      ({ joined, resumable, abandoned }) => {
         if (this.#transport !== transport) throw new SignalError(ErrorCode.CONNECT_FAILED, 'disconnect() was called before the session connected');
         const self = this.connection!;
         this.#state = 'connected';
         this.#connecting = undefined;
         // Before any event: an app signal sent from a listener must not overtake the resent ones
         // (receivers de-duplicate by a high-water mark, so a newer id first would hide them).
-        if (resumable.length > 0) this.#delivery!.resume(resumable, (signal, error) => queueMicrotask(() => this.emit('outboxSignal', { type: 'outboxSignal', target: this, signal: { ...signal, to: [...signal.to] }, error })));
+        const outcome = (signal: StoredSignal, error: SignalError | null) =>
+          queueMicrotask(() => this.emit('outboxSignal', { type: 'outboxSignal', target: this, signal: { ...signal, to: [...signal.to] }, error }));
+        if (resumable.length > 0) this.#delivery!.resume(resumable, outcome);
+        for (const signal of abandoned) {
+          outcome(signal, new SignalError(ErrorCode.NOT_CONNECTED, 'sent by an earlier Connection of this tab that this page could not resume (other connect data, or its certificate is gone); not sent again', { ...signal }));
+        }
         const others = this.connections;
         this.emit('sessionConnected', { type: 'sessionConnected', target: this, connections: others, missing: joined.missing });
         // As OpenTok does: connectionCreated for one's own connection, then for everyone present.
@@ -231,12 +236,13 @@ export class Session extends Emitter<SessionEvents> {
    * Claims the identity (the stored one after a reload), loads what the last page left, sets up
    * Delivery and joins through the transport. Without persistence it calls the transport at once.
    */
-  async #join(transport: Transport, data: string): Promise<{ joined: JoinResult; resumable: StoredSignal[] }> {
+  async #join(transport: Transport, data: string): Promise<{ joined: JoinResult; resumable: StoredSignal[]; abandoned: StoredSignal[] }> {
     const p = this.#persistence;
     const warn = (reason: string) => this.emit('storageWarning', { type: 'storageWarning', target: this, reason });
     const gone = () => new SignalError(ErrorCode.CONNECT_FAILED, 'disconnect() was called before the session connected');
     let state: DeliveryState | undefined;
     let resumable: StoredSignal[] = [];
+    let abandoned: StoredSignal[] = [];
     if (p) {
       const identity = await claimIdentity(p, this.sessionId, data, warn);
       if (this.#transport !== transport) {
@@ -252,6 +258,7 @@ export class Session extends Emitter<SessionEvents> {
         resumable = await this.#outbox.load();
         if (this.#transport !== transport) throw gone();
       }
+      if (identity.abandoned) abandoned = await this.#abandon(p, identity.abandoned);
     }
     const info = this.#identity?.info ?? { connectionId: randomId(), creationTime: Date.now(), data };
     const self = new Connection(info.connectionId, info.creationTime, info.data);
@@ -273,7 +280,15 @@ export class Session extends Emitter<SessionEvents> {
     });
     const certificate = this.#identity?.certificate;
     const joined = await transport.connect({ ...self }, this.#eventsFor(transport), certificate ? { certificate } : undefined);
-    return { joined, resumable };
+    return { joined, resumable, abandoned };
+  }
+
+  /** The outbox of an identity this tab gave up: emptied, its signals reported failed after connecting. */
+  async #abandon(p: Persistence, connectionId: string): Promise<StoredSignal[]> {
+    const old = new Outbox(p.idb, this.sessionId, connectionId, () => {});
+    const lost = await old.load();
+    await old.clear();
+    return lost;
   }
 
   /** Transport events, bound to one transport: events from an old, closed one are ignored. */
@@ -430,9 +445,10 @@ export class Session extends Emitter<SessionEvents> {
       outbox.close();
       identity.release();
     } else {
-      // Delivery.close fails what is pending first (each removed from the outbox), then this
-      // deletes whatever the store still holds: nothing of a finished stay is resent later.
-      queueMicrotask(() => void outbox.clear().finally(() => identity.forget()));
+      // Nothing of a finished stay is resent later: the store is emptied (what Delivery.close
+      // then fails is no longer on disk) and the identity forgotten.
+      void outbox.clear();
+      identity.forget();
     }
   }
 }

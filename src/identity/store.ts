@@ -93,10 +93,18 @@ export interface ClaimedIdentity {
   resumed: boolean;
   /** False for a second session of the same id in one page: nothing of it is stored. */
   stored: boolean;
+  /**
+   * The stored identity this tab had and gave up (other `data`, or its certificate is gone):
+   * what its outbox holds can no longer be sent, the session reports it failed.
+   */
+  abandoned: string | undefined;
   /** Stops answering for this identity (the session ended). */
   release(): void;
-  /** Forgets this identity for good (the client left on purpose). */
-  forget(): Promise<void>;
+  /**
+   * Forgets this identity for good (the client left): sessionStorage at once, so a `connect()`
+   * right after gets a new stored identity; the certificate in IndexedDB in the background.
+   */
+  forget(): void;
 }
 
 interface StoredIdentity {
@@ -122,18 +130,26 @@ export async function claimIdentity(p: Persistence, sessionId: string, data: str
   const key = identityKey(sessionId);
   const stored = readJson(p.tab, key, isStoredIdentity, warn);
   const holding = new Holding(p, sessionId, held);
+  let abandoned: StoredIdentity | undefined;
 
-  if (stored && stored.data === data && !held.has(stored.connectionId)) {
+  if (stored && !held.has(stored.connectionId)) {
+    // Asked even when the data differs: what a live tab holds must not be abandoned under it.
     holding.hold(stored.connectionId);
+    const sameData = stored.data === data;
     const [takenElsewhere, certificate] = await Promise.all([
       holding.askOthers(stored.connectionId),
-      stored.certKey ? loadCertificate(p, stored.certKey, stored.connectionId, warn) : Promise.resolve(undefined),
+      sameData && stored.certKey ? loadCertificate(p, stored.certKey, stored.connectionId, warn) : Promise.resolve(undefined),
     ]);
     const certOk = stored.certKey ? certificate !== undefined : p.generateCertificate === undefined;
-    if (!takenElsewhere && certOk) {
-      return holding.result({ connectionId: stored.connectionId, creationTime: stored.creationTime, data }, certificate, true, true, stored.certKey);
+    if (sameData && !takenElsewhere && certOk) {
+      return holding.result({ connectionId: stored.connectionId, creationTime: stored.creationTime, data }, certificate, true, true, stored.certKey, undefined);
     }
     holding.drop(stored.connectionId);
+    if (!takenElsewhere) abandoned = stored;
+  }
+  if (abandoned) {
+    removeItem(p.tab, deliveryKey(sessionId, abandoned.connectionId));
+    if (abandoned.certKey && p.idb) void del(['cert', abandoned.certKey], p.idb).catch(() => {});
   }
 
   // A new identity. A second session of this id in this page does not overwrite the stored one.
@@ -156,7 +172,7 @@ export async function claimIdentity(p: Persistence, sessionId: string, data: str
   if (!secondInPage && (certKey || !certificate)) {
     writeJson(p.tab, key, { ...info, ...(certKey ? { certKey } : {}) } satisfies StoredIdentity, warn);
   }
-  return holding.result(info, certificate, false, !secondInPage, certKey);
+  return holding.result(info, certificate, false, !secondInPage, certKey, abandoned?.connectionId);
 }
 
 /** The delivery state of an identity kept across a reload: next signal id and receiver marks. */
@@ -227,7 +243,7 @@ class Holding {
     });
   }
 
-  result(info: ConnectionInfo, certificate: RTCCertificate | undefined, resumed: boolean, stored: boolean, certKey: string | undefined): ClaimedIdentity {
+  result(info: ConnectionInfo, certificate: RTCCertificate | undefined, resumed: boolean, stored: boolean, certKey: string | undefined, abandoned: string | undefined): ClaimedIdentity {
     const release = () => {
       for (const id of this.#mine) this.held.delete(id);
       this.#mine.clear();
@@ -240,15 +256,16 @@ class Holding {
       certificate,
       resumed,
       stored,
+      abandoned,
       release,
-      forget: async () => {
+      forget: () => {
         release();
         if (!stored) return;
         const key = identityKey(this.sessionId);
         const current = readJson(this.p.tab, key, isStoredIdentity, () => {});
         if (current?.connectionId === info.connectionId) removeItem(this.p.tab, key);
         removeItem(this.p.tab, deliveryKey(this.sessionId, info.connectionId));
-        if (certKey && this.p.idb) await del(['cert', certKey], this.p.idb).catch(() => {});
+        if (certKey && this.p.idb) void del(['cert', certKey], this.p.idb).catch(() => {});
       },
     };
   }

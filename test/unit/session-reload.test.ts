@@ -261,14 +261,57 @@ describe('identity per tab', () => {
     expect([a2.outbox, b.signals]).toEqual([[], []]);
   });
 
-  it('other data after a reload is a new Connection (a Connection\'s data never changes)', async () => {
+  it('other data after a reload is a new Connection; what the old one left unacknowledged is reported failed, not sent', async () => {
     const network = createMemoryNetwork();
     const tab = newTab();
     const a = await openPage(network, tab, 'alice');
+    const b = await openPage(network, undefined, 'bob');
+    network.interruptLink(a.id, b.id);
+    void a.session.signal({ to: connectionOf(a.session, b.session), data: 'from old alice' }).catch(() => {});
+    await wait(20);
     a.pagehide();
     const renamed = await openPage(network, tab, 'alice-2');
     expect(renamed.id).not.toBe(a.id);
     expect(renamed.session.connection!.data).toBe('alice-2');
+    await until('the old signal\'s outcome', () => renamed.outbox.length === 1);
+    expect([renamed.outbox[0]!.signal.data, renamed.outbox[0]!.error?.code]).toEqual(['from old alice', 500]);
+    renamed.pagehide();
+    const again = await openPage(network, tab, 'alice-2'); // the new identity is the stored one now
+    expect(again.id).toBe(renamed.id);
+    await wait(20);
+    expect([again.outbox, b.signals]).toEqual([[], []]);
+  });
+
+  it('connect() right after disconnect() stores the new identity, so a reload then resumes it', async () => {
+    const network = createMemoryNetwork();
+    const tab = newTab();
+    const a = await openPage(network, tab, 'alice');
+    a.session.disconnect();
+    await a.session.connect({ data: 'alice' });
+    const second = a.session.connection!.connectionId;
+    expect(second).not.toBe(a.id);
+    a.pagehide();
+    const reloaded = await openPage(network, tab, 'alice');
+    expect(reloaded.id).toBe(second);
+  });
+
+  it('a duplicated tab that connects with other data leaves the original\'s outbox alone', async () => {
+    const network = createMemoryNetwork();
+    const tab = newTab();
+    const a = await openPage(network, tab, 'alice');
+    const b = await openPage(network, undefined, 'bob');
+    network.interruptLink(a.id, b.id);
+    void a.session.signal({ to: connectionOf(a.session, b.session), data: 'still mine' }).catch(() => {});
+    await wait(20);
+    const duplicate = await openPage(network, { storage: tab.storage.copy(), idb: tab.idb }, 'someone else');
+    expect(duplicate.outbox).toEqual([]);
+    a.pagehide();
+    network.restoreLink(a.id, b.id);
+    const a2 = await openPage(network, tab, 'alice');
+    expect(a2.id).toBe(a.id);
+    await until('the outcome', () => a2.outbox.length === 1);
+    expect(a2.outbox[0]!.error).toBe(null);
+    expect(datas(b.signals)).toEqual(['still mine']);
   });
 });
 
