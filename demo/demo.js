@@ -5,6 +5,8 @@ import { initSession } from '../mesh-signal.js';
 const MAX_DATA_BYTES = 8192;
 const MAX_LOG_ENTRIES = 300;
 const MAX_LEFT_TARGETS = 5; // departed connections kept in "To", so a 404 can be tried
+/** Set while this tab is joined: a reload joins again (the library keeps the identity per tab). */
+const REJOIN_KEY = 'mesh-signal-demo:joined';
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 const els = {
@@ -154,7 +156,10 @@ function addConnection(connection) {
     els.to.value = connection.connectionId;
     els.data.focus();
   });
-  item.append(name, meta, pick);
+  // Link state (linked / away / reconnecting): what this page's link to that connection is doing.
+  const linkState = document.createElement('span');
+  linkState.className = 'link-state';
+  item.append(name, meta, linkState, pick);
   // Own connection first, the rest in order of arrival.
   if (isMe(connection)) els.connections.prepend(item);
   else els.connections.append(item);
@@ -165,8 +170,31 @@ function addConnection(connection) {
   const firstLeft = [...els.to.options].find((o) => o.dataset.left === 'true');
   els.to.insertBefore(option, firstLeft ?? null);
 
-  live.set(connection.connectionId, { connection, item, option });
+  live.set(connection.connectionId, { connection, item, option, linkState });
+  renderLinkState(connection.connectionId);
   updateCount();
+}
+
+/** True while the whole session is reconnecting (every link shows it). */
+let reconnecting = false;
+
+/** Shows one connection's link state: the session's view, or "reconnecting" for all. */
+function renderLinkState(connectionId) {
+  const entry = live.get(connectionId);
+  if (!entry) return;
+  const state = isMe(entry.connection) ? (reconnecting ? 'reconnecting' : '')
+    : reconnecting ? 'reconnecting' : session?.linkState(entry.connection) ?? 'linked';
+  entry.linkState.textContent = state;
+  entry.linkState.dataset.state = state;
+  entry.linkState.title = {
+    linked: 'linked: signals go at once',
+    away: 'away: the link is being re-formed; signals to it wait (retryAfterReconnect) until it is back or gone',
+    reconnecting: 'this page lost its links and is getting back; signals wait',
+  }[state] ?? '';
+}
+
+function renderAllLinkStates() {
+  for (const id of live.keys()) renderLinkState(id);
 }
 
 function removeConnection(connection, reason) {
@@ -338,10 +366,26 @@ els.joinForm.addEventListener('submit', async (submit) => {
     sessionConnected: () => setStatus('connected', `Connected to “${sessionId}”`),
     connectionCreated: (e) => addConnection(e.connection),
     connectionDestroyed: (e) => removeConnection(e.connection, e.reason),
-    sessionReconnecting: () => setStatus('reconnecting', 'Reconnecting…'),
-    sessionReconnected: () => setStatus('connected', `Connected to “${sessionId}” again`),
+    sessionReconnecting: () => {
+      reconnecting = true;
+      renderAllLinkStates();
+      setStatus('reconnecting', 'Reconnecting…');
+    },
+    sessionReconnected: () => {
+      reconnecting = false;
+      renderAllLinkStates();
+      setStatus('connected', `Connected to “${sessionId}” again`);
+    },
+    connectionLinkChanged: (e) => {
+      renderLinkState(e.connection.connectionId);
+      logNote(`${describe(e.connection)} is ${e.state === 'away' ? 'away (its link is being re-formed; signals to it wait)' : 'linked again'}`);
+    },
+    // Signals an earlier page of this tab sent before a reload: their outcome arrives here.
+    outboxSignal: (e) => logNote(`A signal sent before the reload (${e.signal.type || 'no type'}: “${e.signal.data.slice(0, 40)}”) ${e.error ? `failed: ${e.error.name} ${e.error.message}` : 'was delivered'}`),
+    storageWarning: (e) => logNote(`Storage: ${e.reason}`),
     sessionDisconnected: (e) => {
       if (session !== current) return;
+      reconnecting = false;
       setStatus('idle', `Disconnected (${e.reason ?? 'left'})`);
       setJoined(false);
       els.send.disabled = false; // signalling now shows the library's "not connected" error
@@ -354,6 +398,7 @@ els.joinForm.addEventListener('submit', async (submit) => {
     const me = current.connection;
     els.me.textContent = `You are ${nameOf(me)} · ${shortId(me)}. Share the invite link above; everyone who joins appears here.`;
     addConnection(me); // also arrives as connectionCreated; addConnection ignores the repeat
+    sessionStorage.setItem(REJOIN_KEY, '1'); // a reload of this tab joins again, as the same connection
     els.send.disabled = false;
     setStatus('connected', `Connected to “${sessionId}”`);
   } catch (error) {
@@ -366,6 +411,7 @@ els.joinForm.addEventListener('submit', async (submit) => {
 });
 
 els.leave.addEventListener('click', () => {
+  sessionStorage.removeItem(REJOIN_KEY);
   session?.disconnect();
   setJoined(false);
   setStatus('idle', 'Left the session');
@@ -390,3 +436,7 @@ els.sendForm.addEventListener('submit', (submit) => {
     entry.failed(error);
   }
 });
+
+// A reload of a joined tab joins again: the library brings back the same connection (id, data,
+// creation time) and resends what was not acknowledged; the others see it away, then linked.
+if (sessionStorage.getItem(REJOIN_KEY) && els.sessionId.value.trim()) els.joinForm.requestSubmit();

@@ -10,6 +10,7 @@
  */
 import { createMeshTransport, type MeshOptions } from './mesh/transport.js';
 import { Session, type SessionCoreOptions } from './session.js';
+import { browserPersistence } from './identity/store.js';
 import type { TransportFactory } from './transport/types.js';
 
 /** Where `npm start` mounts its PeerServer, and so the default `peerjs.path`. */
@@ -42,6 +43,12 @@ export interface SessionOptions {
   debug?: MeshOptions['debug'];
   /** A transport of your own instead of the WebRTC mesh (e.g. `createMemoryNetwork().transport`). */
   transport?: TransportFactory;
+  /**
+   * Keep this tab's identity, unacknowledged signals and de-duplication state across a page
+   * reload (sessionStorage + IndexedDB; see README "Reload"). Default true; where the platform has
+   * no sessionStorage or IndexedDB (Node) nothing is kept. `false`: every page is a new Connection.
+   */
+  persist?: boolean;
 }
 
 /**
@@ -53,6 +60,7 @@ export interface SessionOptions {
 export function initSession(sessionId: string, options: SessionOptions = {}): Session {
   const core: SessionCoreOptions = { transport: options.transport ?? createMeshTransport(meshOptions(options)) };
   if (options.ackTimeout !== undefined) core.ackTimeout = options.ackTimeout;
+  if (options.persist !== false) core.persistence = browserPersistence();
   return new Session(sessionId, core);
 }
 
@@ -78,3 +86,6 @@ export type * from './session-events.js';
 export { createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type DropRule } from './transport/memory.js';
 export { createMeshTransport, MESH_DEFAULTS, type MeshOptions } from './mesh/transport.js';
 export type { Transport, TransportEvents, TransportFactory, JoinResult, LeaveReason } from './transport/types.js';
+export { browserPersistence, type Persistence, type KeyValue, type ChannelLike } from './identity/store.js';
+export { MAX_SIGNALS_IN_FLIGHT } from './delivery/delivery.js';
+export { OUTBOX_MAX_CHARS, type StoredSignal } from './delivery/outbox.js';

@@ -1,6 +1,7 @@
 /** The events a Session dispatches and the objects their listeners get, as in OpenTok. */
 import type { Connection } from './connection.js';
 import type { LeaveReason } from './transport/types.js';
+import type { SignalError } from './signal/errors.js';
 
 /** Fields every session event has. */
 export interface SessionEventBase<T extends string> {
@@ -47,6 +48,33 @@ export interface PeerErrorEvent extends SessionEventBase<'peerError'> {
   reason: string;
 }
 
+/** Whether this client has a working link to a member right now (see `connectionLinkChanged`). */
+export type LinkState = 'linked' | 'away';
+
+/**
+ * A member's link died and is being re-formed (`away`: it is still a member, signals to it are
+ * held), or it is linked again (`linked`). Not an OpenTok event: for showing link health.
+ */
+export interface ConnectionLinkEvent extends SessionEventBase<'connectionLinkChanged'> {
+  connection: Connection;
+  state: LinkState;
+}
+
+/**
+ * The outcome of a signal that an earlier page of this tab sent but did not see acknowledged
+ * (its completion handler died with that page). It was sent again after the reload with its
+ * original id; `error` is null when every remaining target acknowledged it.
+ */
+export interface OutboxSignalEvent extends SessionEventBase<'outboxSignal'> {
+  signal: { id: number; type: string; data: string; to: string[] };
+  error: SignalError | null;
+}
+
+/** Something meant to survive a reload cannot be kept (no IndexedDB, private mode, full quota). */
+export interface StorageWarningEvent extends SessionEventBase<'storageWarning'> {
+  reason: string;
+}
+
 /** Event name → event object, so `session.on('signal:chat', (e) => e.data)` is typed. */
 export type SessionEvents = {
   sessionConnected: SessionConnectEvent;
@@ -57,4 +85,7 @@ export type SessionEvents = {
   sessionReconnected: SessionReconnectEvent;
   sessionDisconnected: SessionDisconnectEvent;
   peerError: PeerErrorEvent;
+  connectionLinkChanged: ConnectionLinkEvent;
+  outboxSignal: OutboxSignalEvent;
+  storageWarning: StorageWarningEvent;
 } & { [type: `signal:${string}`]: SignalEvent };

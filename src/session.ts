@@ -9,15 +9,28 @@
  * | connected    | resolves at once     | sent                                  | reconnecting →        |
  * | reconnecting | resolves at once     | queued (retryAfterReconnect) or 500   | reconnected → connected |
  * Any state → disconnected on `disconnect()` or when the transport gives up.
+ *
+ * Members and their links: a member whose link is re-forming (`peerAway`) stays a member; its
+ * link state goes `away` (event `connectionLinkChanged`) and Delivery holds what goes to it until
+ * `peerBack` (`linked` again) or `peerLeft` (`connectionDestroyed`).
+ *
+ * What a stay leaves behind (with persistence, in a browser):
+ * | how it ends                         | identity, outbox, delivery state                    |
+ * |-------------------------------------|-----------------------------------------------------|
+ * | `pagehide` (reload, tab closed)     | kept for the next page of this tab; "maybe back" goodbye |
+ * | `disconnect()`, transport gave up   | forgotten: the next `connect()` is a new Connection |
+ * | `connect()` failed                  | kept (a retry resumes it)                           |
  */
 import { Connection, MAX_CONNECTION_DATA_CHARS, type ConnectionInfo } from './connection.js';
 import { Delivery } from './delivery/delivery.js';
+import { Outbox, type StoredSignal } from './delivery/outbox.js';
+import { claimIdentity, loadDeliveryState, saveDeliveryState, type ClaimedIdentity, type DeliveryState, type Persistence } from './identity/store.js';
 import { Emitter } from './events.js';
 import { randomId } from './ids.js';
-import type { SessionDisconnectEvent, SessionEvents } from './session-events.js';
+import type { LinkState, SessionDisconnectEvent, SessionEvents } from './session-events.js';
 import { ErrorCode, SignalError } from './signal/errors.js';
 import { checkSignal, type CheckedSignal, type SignalOptions } from './signal/validate.js';
-import type { LeaveReason, Transport, TransportEvents, TransportFactory } from './transport/types.js';
+import type { JoinResult, LeaveReason, Transport, TransportEvents, TransportFactory } from './transport/types.js';
 
 export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
@@ -30,7 +43,15 @@ export interface SessionCoreOptions {
   transport: TransportFactory;
   /** Milliseconds a signal waits for every target's acknowledgement (default 10 000), then 408. */
   ackTimeout?: number;
+  /**
+   * Where identity, outbox and delivery state survive a reload (`browserPersistence()` in a
+   * browser). Undefined: nothing survives; a page going away says a final goodbye.
+   */
+  persistence?: Persistence | undefined;
 }
+
+/** How a stay ends, for what it leaves behind (see the table above). */
+type Ending = 'leave' | 'reload' | 'failed';
 
 /** `connect()`'s options. `data` becomes `connection.data` (at most 1000 characters). */
 export interface ConnectOptions {
@@ -77,7 +98,12 @@ export class Session extends Emitter<SessionEvents> {
   /** This client's own connection while connected; undefined otherwise. */
   connection: Connection | undefined;
 
-  readonly #options: Required<SessionCoreOptions>;
+  readonly #options: Required<Omit<SessionCoreOptions, 'persistence'>>;
+  readonly #persistence: Persistence | undefined;
+  #identity: ClaimedIdentity | undefined;
+  #outbox: Outbox | undefined;
+  /** Members whose link is being re-formed. */
+  readonly #away = new Set<string>();
   #state: SessionState = 'disconnected';
   #transport: Transport | undefined;
   #delivery: Delivery | undefined;
@@ -93,7 +119,12 @@ export class Session extends Emitter<SessionEvents> {
    * A closing tab says goodbye: otherwise its peers only notice after the heartbeat timeout
    * (seconds), because browsers tear down peer connections without telling the other side.
    */
-  readonly #onPageHide = (): void => this.disconnect();
+  readonly #onPageHide = (): void => {
+    if (this.#state === 'disconnected') return;
+    // Without a stored identity a reload is a new Connection anyway: say a final goodbye.
+    if (!this.#identity?.stored) return this.disconnect();
+    this.#teardown('clientDisconnected', true, 'reload');
+  };
 
   constructor(sessionId: string, options: SessionCoreOptions) {
     super();
@@ -103,6 +134,7 @@ export class Session extends Emitter<SessionEvents> {
     if (!(ackTimeout > 0 && Number.isFinite(ackTimeout))) throw new TypeError(`ackTimeout must be a positive number of milliseconds, not ${ackTimeout}`);
     this.sessionId = sessionId;
     this.#options = { transport: options.transport, ackTimeout };
+    this.#persistence = options.persistence;
   }
 
   /** 'disconnected' | 'connecting' | 'connected' | 'reconnecting'. */
@@ -140,7 +172,21 @@ export class Session extends Emitter<SessionEvents> {
     return complete(this.#signal(signal), completionHandler);
   }
 
-  /** Leaves the session: peers get `connectionDestroyed` (clientDisconnected). Safe to call twice. */
+  /**
+   * Whether this client has a working link to a member: `away` while the transport re-forms it
+   * (signals to it are held), `linked` otherwise; undefined for a connection that is not a member.
+   */
+  linkState(connection: Connection | string): LinkState | undefined {
+    const id = typeof connection === 'string' ? connection : connection?.connectionId;
+    if (id === this.connection?.connectionId) return 'linked';
+    if (!this.#members.has(id)) return undefined;
+    return this.#away.has(id) ? 'away' : 'linked';
+  }
+
+  /**
+   * Leaves the session: peers get `connectionDestroyed` (clientDisconnected). The identity and
+   * the stored outbox are forgotten (the next `connect()` is a new Connection). Safe to call twice.
+   */
   disconnect(): void {
     if (this.#state === 'disconnected') return;
     this.#teardown('clientDisconnected');
@@ -153,25 +199,24 @@ export class Session extends Emitter<SessionEvents> {
     if (typeof data !== 'string' || data.length > MAX_CONNECTION_DATA_CHARS) {
       return Promise.reject(new SignalError(ErrorCode.INVALID_PARAMETER, `connect data must be a string of at most ${MAX_CONNECTION_DATA_CHARS} characters`));
     }
-    const self = new Connection(randomId(), Date.now(), data);
     const transport = this.#options.transport(this.sessionId);
     this.#state = 'connecting';
-    this.connection = self;
     this.#transport = transport;
     globalThis.addEventListener?.('pagehide', this.#onPageHide);
-    this.#delivery = new Delivery({
-      self,
-      ackTimeoutMs: this.#options.ackTimeout,
-      send: (to, frame) => transport.send(to, frame),
-      connectionOf: (id) => this.#members.get(id),
-      dispatch: (from, type, data) => this.#dispatchSignal(from, type, data),
-      fault: (from, reason) => this.emit('peerError', { type: 'peerError', target: this, from, reason }),
-    });
-    this.#connecting = transport.connect({ ...self }, this.#eventsFor(transport)).then(
-      (joined) => {
+    this.#connecting = this.#join(transport, data).then(
+      ({ joined, resumable, abandoned }) => {
         if (this.#transport !== transport) throw new SignalError(ErrorCode.CONNECT_FAILED, 'disconnect() was called before the session connected');
+        const self = this.connection!;
         this.#state = 'connected';
         this.#connecting = undefined;
+        // Before any event: an app signal sent from a listener must not overtake the resent ones
+        // (receivers de-duplicate by a high-water mark, so a newer id first would hide them).
+        const outcome = (signal: StoredSignal, error: SignalError | null) =>
+          queueMicrotask(() => this.emit('outboxSignal', { type: 'outboxSignal', target: this, signal: { ...signal, to: [...signal.to] }, error }));
+        if (resumable.length > 0) this.#delivery!.resume(resumable, outcome);
+        for (const signal of abandoned) {
+          outcome(signal, new SignalError(ErrorCode.NOT_CONNECTED, 'sent by an earlier Connection of this tab that this page could not resume (other connect data, or its certificate is gone); not sent again', { ...signal }));
+        }
         const others = this.connections;
         this.emit('sessionConnected', { type: 'sessionConnected', target: this, connections: others, missing: joined.missing });
         // As OpenTok does: connectionCreated for one's own connection, then for everyone present.
@@ -179,12 +224,71 @@ export class Session extends Emitter<SessionEvents> {
         for (const connection of others) this.#announce(connection);
       },
       (cause: unknown) => {
-        if (this.#transport === transport) this.#teardown('networkDisconnected', false);
+        if (this.#transport === transport) this.#teardown('networkDisconnected', false, 'failed');
         if (cause instanceof SignalError) throw cause;
         throw new SignalError(ErrorCode.CONNECT_FAILED, `could not connect to session ${this.sessionId}: ${(cause as Error)?.message ?? cause}`);
       },
     );
     return this.#connecting;
+  }
+
+  /**
+   * Claims the identity (the stored one after a reload), loads what the last page left, sets up
+   * Delivery and joins through the transport. Without persistence it calls the transport at once.
+   */
+  async #join(transport: Transport, data: string): Promise<{ joined: JoinResult; resumable: StoredSignal[]; abandoned: StoredSignal[] }> {
+    const p = this.#persistence;
+    const warn = (reason: string) => this.emit('storageWarning', { type: 'storageWarning', target: this, reason });
+    const gone = () => new SignalError(ErrorCode.CONNECT_FAILED, 'disconnect() was called before the session connected');
+    let state: DeliveryState | undefined;
+    let resumable: StoredSignal[] = [];
+    let abandoned: StoredSignal[] = [];
+    if (p) {
+      const identity = await claimIdentity(p, this.sessionId, data, warn);
+      if (this.#transport !== transport) {
+        identity.release();
+        throw gone();
+      }
+      this.#identity = identity;
+      const id = identity.info.connectionId;
+      if (identity.stored && !p.idb) warn('IndexedDB is not available: unacknowledged signals will not survive a reload');
+      this.#outbox = new Outbox(identity.stored ? p.idb : undefined, this.sessionId, id, warn);
+      if (identity.resumed) {
+        state = loadDeliveryState(p, this.sessionId, id);
+        resumable = await this.#outbox.load();
+        if (this.#transport !== transport) throw gone();
+      }
+      if (identity.abandoned) abandoned = await this.#abandon(p, identity.abandoned);
+    }
+    const info = this.#identity?.info ?? { connectionId: randomId(), creationTime: Date.now(), data };
+    const self = new Connection(info.connectionId, info.creationTime, info.data);
+    this.connection = self;
+    // Ids never repeat for an identity: above what the last page used, and seeded from the clock
+    // in case that page could not save its counter (1024 ids per ms of absence to spare).
+    const firstId = p ? Math.max(Date.now() * 1024, state?.nextId ?? 0, ...resumable.map((s) => s.id + 1)) : 1;
+    const outbox = this.#outbox;
+    this.#delivery = new Delivery({
+      self,
+      ackTimeoutMs: this.#options.ackTimeout,
+      firstId,
+      ...(state ? { seen: state.seen } : {}),
+      ...(outbox ? { outbox: { added: (signal) => outbox.added(signal), removed: (id) => outbox.removed(id) } } : {}),
+      send: (to, frame) => transport.send(to, frame),
+      connectionOf: (id) => this.#members.get(id),
+      dispatch: (from, type, data) => this.#dispatchSignal(from, type, data),
+      fault: (from, reason) => this.emit('peerError', { type: 'peerError', target: this, from, reason }),
+    });
+    const certificate = this.#identity?.certificate;
+    const joined = await transport.connect({ ...self }, this.#eventsFor(transport), certificate ? { certificate } : undefined);
+    return { joined, resumable, abandoned };
+  }
+
+  /** The outbox of an identity this tab gave up: emptied, its signals reported failed after connecting. */
+  async #abandon(p: Persistence, connectionId: string): Promise<StoredSignal[]> {
+    const old = new Outbox(p.idb, this.sessionId, connectionId, () => {});
+    const lost = await old.load();
+    await old.clear();
+    return lost;
   }
 
   /** Transport events, bound to one transport: events from an old, closed one are ignored. */
@@ -193,9 +297,8 @@ export class Session extends Emitter<SessionEvents> {
     return {
       peerJoined: (info) => live() && this.#peerJoined(info),
       peerLeft: (id, reason) => live() && this.#peerLeft(id, reason),
-      // No transport reports these yet: the member simply stays until peerBack or peerLeft.
-      peerAway: () => {},
-      peerBack: () => {},
+      peerAway: (id) => live() && this.#peerAway(id),
+      peerBack: (id) => live() && this.#peerBack(id),
       message: (from, frame) => live() && this.#delivery!.receive(from, frame),
       peerFault: (id, reason) => {
         if (live()) this.emit('peerError', { type: 'peerError', target: this, from: id === undefined ? undefined : this.#members.get(id), reason });
@@ -221,7 +324,23 @@ export class Session extends Emitter<SessionEvents> {
     const connection = new Connection(info.connectionId, info.creationTime, info.data);
     this.#members.set(connection.connectionId, connection);
     this.#departed.delete(connection.connectionId);
+    this.#delivery?.memberJoined(connection); // resumed signals that waited for it
     if (this.#state === 'connected' || this.#state === 'reconnecting') this.#announce(connection);
+  }
+
+  #peerAway(connectionId: string): void {
+    const connection = this.#members.get(connectionId);
+    if (!connection || this.#away.has(connectionId)) return;
+    this.#away.add(connectionId);
+    this.#delivery!.peerAway(connectionId);
+    if (this.#announced.has(connectionId)) this.emit('connectionLinkChanged', { type: 'connectionLinkChanged', target: this, connection, state: 'away' });
+  }
+
+  #peerBack(connectionId: string): void {
+    const connection = this.#members.get(connectionId);
+    if (!connection || !this.#away.delete(connectionId)) return;
+    if (this.#announced.has(connectionId)) this.emit('connectionLinkChanged', { type: 'connectionLinkChanged', target: this, connection, state: 'linked' });
+    this.#delivery!.peerBack(connectionId); // resends what it did not acknowledge, in order
   }
 
   #announce(connection: Connection): void {
@@ -233,6 +352,7 @@ export class Session extends Emitter<SessionEvents> {
     const connection = this.#members.get(connectionId);
     if (!connection) return;
     this.#members.delete(connectionId);
+    this.#away.delete(connectionId);
     this.#departed.add(connectionId);
     this.#delivery!.peerLeft(connectionId, `connection ${connectionId} left the session (${reason}) before acknowledging`);
     if (this.#announced.delete(connectionId)) {
@@ -273,7 +393,7 @@ export class Session extends Emitter<SessionEvents> {
       if (!target) return Promise.reject(new SignalError(ErrorCode.NOT_FOUND, `connection ${id} is no longer connected to the session`, signal));
       targets = [target];
     }
-    return this.#delivery!.send(targets, checked.type, checked.data, signal);
+    return this.#delivery!.send(targets, checked.type, checked.data, signal, checked.retryAfterReconnect);
   }
 
   #flushQueued(): void {
@@ -283,16 +403,20 @@ export class Session extends Emitter<SessionEvents> {
   }
 
   /** Ends this stay: closes the transport, fails what waits, forgets members. */
-  #teardown(reason: SessionDisconnectEvent['reason'], announce = true): void {
+  #teardown(reason: SessionDisconnectEvent['reason'], announce = true, ending: Ending = 'leave'): void {
     const transport = this.#transport;
     this.#transport = undefined;
     this.#state = 'disconnected';
     globalThis.removeEventListener?.('pagehide', this.#onPageHide);
     this.#connecting = undefined;
-    // Delivery first: it sends the acks it still holds, then the transport says goodbye.
-    this.#delivery?.close('the session disconnected before every acknowledgement arrived');
+    const delivery = this.#delivery;
     this.#delivery = undefined;
-    transport?.close();
+    this.#keepOrForget(ending, delivery);
+    // Delivery first: it sends the acks it still holds, then the transport says goodbye.
+    delivery?.close(ending === 'reload' ? 'the page went away; the signal is sent again after a reload' : 'the session disconnected before every acknowledgement arrived', ending !== 'leave');
+    if (ending === 'reload' && transport?.leaveForReload) transport.leaveForReload();
+    else transport?.close();
+    this.#away.clear();
     const queued = this.#queued;
     this.#queued = [];
     for (const item of queued) item.reject(new SignalError(ErrorCode.NOT_CONNECTED, 'the session disconnected while reconnecting', item.signal));
@@ -301,5 +425,30 @@ export class Session extends Emitter<SessionEvents> {
     this.#departed.clear();
     this.connection = undefined;
     if (announce) this.emit('sessionDisconnected', { type: 'sessionDisconnected', target: this, reason });
+  }
+
+  /** What a stay leaves for the next page of this tab, by how it ended (table at the top). */
+  #keepOrForget(ending: Ending, delivery: Delivery | undefined): void {
+    const identity = this.#identity;
+    const outbox = this.#outbox;
+    this.#identity = undefined;
+    this.#outbox = undefined;
+    if (!identity || !outbox) return;
+    const warn = (reason: string) => this.emit('storageWarning', { type: 'storageWarning', target: this, reason });
+    if (ending === 'reload') {
+      if (delivery && identity.stored) {
+        saveDeliveryState(this.#persistence!, this.sessionId, identity.info.connectionId, { nextId: delivery.nextId, seen: delivery.highWaterMarks() }, warn);
+      }
+      void outbox.flush(); // starts the last write now, while the page still runs
+      identity.release();
+    } else if (ending === 'failed') {
+      outbox.close();
+      identity.release();
+    } else {
+      // Nothing of a finished stay is resent later: the store is emptied (what Delivery.close
+      // then fails is no longer on disk) and the identity forgotten.
+      void outbox.clear();
+      identity.forget();
+    }
   }
 }

@@ -1,26 +1,40 @@
 /**
  * Delivery: what happens to a signal between `session.signal()` and its completion.
  *
- * Sending: each signal gets an id (a counter per stay), one frame goes to each target, and the
- * signal waits in `#pending` until every target acknowledged it, refused it, left, or
- * `ackTimeoutMs` passed. Then its promise settles once. Every signal waits the same time, so
- * deadlines fall in send order: one timer, armed for the oldest, serves them all (a timer per
- * signal cost ~20 µs each in the bench's profile).
+ * Sending: each signal gets an id (increasing, never repeated by this identity: see `firstId`),
+ * one frame goes to each target, and the signal waits in `#pending` until every target
+ * acknowledged it, refused it, left, or its ack clock ran out. Then it settles once.
+ *
+ * Per target a pending signal is in one of these states:
+ *
+ * | state   | entered when                                   | clock (`ackTimeoutMs`)   | leaves on                                  |
+ * |---------|------------------------------------------------|--------------------------|--------------------------------------------|
+ * | sent    | the frame went to a linked target              | runs                     | ack → delivered; nak → failure; clock out → 408; peerAway → held |
+ * | held    | the target was away (`retryAfterReconnect`), or its link died with the frame unacknowledged | stopped (keeps what was left) | peerBack → resent, in id order → sent; peerLeft → 404 |
+ *
+ * So a completion comes at most `ackTimeoutMs` of linked time after the signal could first be
+ * sent, plus the time the target was away (each absence ends within the transport's grace:
+ * `peerBack`, or `peerLeft` → 404), or at once with 500 when the session ends.
  *
  * Receiving: a frame is decoded (`src/wire`), a signal dispatched to the app, then acknowledged.
- * A signal id seen before from the same sender is acknowledged again but not dispatched twice.
+ * De-duplication is a high-water mark per sender: ids from one sender to one receiver increase
+ * in send order, a link carries frames in order and loses at most a suffix when it dies, and a
+ * resend after `peerBack` repeats the unacknowledged ones in id order. So a signal id at or below
+ * the mark was dispatched already (acknowledged again, not dispatched twice), and no window can
+ * be overrun by retransmission.
  *
  * Frames to oneself never touch the transport: they go through the same decoder on a microtask,
  * so a signal to oneself is delivered after `signal()` returns, like any other.
  */
-import type { Connection } from '../connection.js';
+import { Connection } from '../connection.js';
 import { ErrorCode, SignalError, nameOfCode, type SignalFailure } from '../signal/errors.js';
 import { decodeDeliveryFrame, type DeliveryFrame, type SignalFrame } from '../wire/signal-frames.js';
+import type { StoredSignal } from './outbox.js';
 
 /** Most signals awaiting acknowledgement at once; one more fails with 429. */
 export const MAX_SIGNALS_IN_FLIGHT = 4096;
-/** Signal ids remembered per sender for de-duplication (oldest forgotten first). */
-export const DEDUP_WINDOW = 1024;
+/** Senders whose high-water mark a receiver keeps (the least recently heard is forgotten first). */
+export const MAX_TRACKED_SENDERS = 4096;
 
 export interface DeliveryDeps {
   /** This client's own connection. */
@@ -34,33 +48,57 @@ export interface DeliveryDeps {
   /** A peer broke the protocol; the frame was dropped. */
   fault(from: Connection | undefined, reason: string): void;
   ackTimeoutMs: number;
+  /** The first signal id (default 1). A reloaded identity starts above every id it used before. */
+  firstId?: number;
+  /** Receiver high-water marks kept across a reload of this page: [sender id, highest id dispatched]. */
+  seen?: Iterable<readonly [string, number]>;
+  /** Told when a signal starts and stops awaiting acknowledgement (the persistent outbox). */
+  outbox?: { added(signal: StoredSignal): void; removed(id: number): void };
+}
+
+interface TargetState {
+  connection: Connection;
+  /** When this target's ack clock runs out (ms, Date.now clock); undefined while held. */
+  deadlineMs: number | undefined;
+  /** Ack time left for this target while its clock is stopped. */
+  remainingMs: number;
+  /**
+   * A resumed signal's target that is not (yet) a member: the clock runs for it to join
+   * (`memberJoined` sends the signal then); if it does not, it fails with 404.
+   */
+  absent?: boolean;
 }
 
 interface Pending {
+  frame: SignalFrame;
   signal: unknown;
-  waiting: Map<string, Connection>;
+  waiting: Map<string, TargetState>;
   delivered: Connection[];
   failures: SignalFailure[];
-  /** When the signal fails with 408 (ms, Date.now clock). */
-  deadlineMs: number;
   settle(error: SignalError | null): void;
 }
 
 export class Delivery {
   readonly #deps: DeliveryDeps;
+  /** Pending signals by id; a Map iterates in insertion (= id) order, which resends rely on. */
   readonly #pending = new Map<number, Pending>();
-  /** Per sender: ids already dispatched (a Set keeps insertion order, so the oldest goes first). */
-  readonly #seen = new Map<string, Set<number>>();
-  /** The one ack timer, armed while anything is pending. */
+  /** Per sender: the highest signal id dispatched (insertion order = least recently heard first). */
+  readonly #seen = new Map<string, number>();
+  /** Members whose link is being re-formed: frames to them are held. */
+  readonly #away = new Set<string>();
+  /** The one ack timer, armed for the earliest running deadline. */
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #timerAt = Infinity;
   /** Per sender: ids to acknowledge in one frame on the next task (see #ack). */
   readonly #ackBatches = new Map<string, number[]>();
   #ackFlushTimer: ReturnType<typeof setTimeout> | undefined;
-  #nextId = 1;
+  #nextId: number;
   #closed = false;
 
   constructor(deps: DeliveryDeps) {
     this.#deps = deps;
+    this.#nextId = deps.firstId ?? 1;
+    for (const [sender, mark] of deps.seen ?? []) this.#seen.set(sender, mark);
   }
 
   /** Signals still awaiting acknowledgement. */
@@ -68,36 +106,68 @@ export class Delivery {
     return this.#pending.size;
   }
 
+  /** The id the next signal gets (persisted so a reload never repeats one). */
+  get nextId(): number {
+    return this.#nextId;
+  }
+
+  /** Receiver high-water marks, to keep across a reload of this page. */
+  highWaterMarks(): [string, number][] {
+    return [...this.#seen];
+  }
+
   /**
    * Sends a signal to `targets` and resolves when every one acknowledged it. Rejects with a
    * SignalError naming each target that failed. `signal` is the app's object, for `error.signal`.
+   * A target that is away holds the signal until it is back, or fails it at once with 404 when
+   * `retryAfterReconnect` is false.
    */
-  send(targets: readonly Connection[], type: string, data: string, signal: unknown): Promise<void> {
+  send(targets: readonly Connection[], type: string, data: string, signal: unknown, retryAfterReconnect = true): Promise<void> {
     if (this.#closed) return Promise.reject(new SignalError(ErrorCode.NOT_CONNECTED, 'the session is not connected', signal));
     if (this.#pending.size >= MAX_SIGNALS_IN_FLIGHT) {
       return Promise.reject(new SignalError(ErrorCode.RATE_LIMIT_EXCEEDED,
         `${MAX_SIGNALS_IN_FLIGHT} signals already await acknowledgement; wait for some to complete`, signal));
     }
     const id = this.#nextId++;
-    const frame: SignalFrame = { t: 'sig', id, type, data };
     return new Promise<void>((resolve, reject) => {
-      const pending: Pending = {
-        signal,
-        waiting: new Map(targets.map((c) => [c.connectionId, c])),
-        delivered: [],
-        failures: [],
-        deadlineMs: Date.now() + this.#deps.ackTimeoutMs,
-        settle: (error) => (error ? reject(error) : resolve()),
-      };
-      this.#pending.set(id, pending);
-      this.#timer ??= setTimeout(this.#expire, this.#deps.ackTimeoutMs);
+      const pending = this.#start({ t: 'sig', id, type, data }, targets, signal, (error) => (error ? reject(error) : resolve()));
       for (const target of targets) {
-        if (!this.#route(target.connectionId, frame)) {
-          this.#fail(id, target.connectionId, ErrorCode.NOT_FOUND, `no open link to connection ${target.connectionId}`);
+        const away = this.#away.has(target.connectionId);
+        if (away && !retryAfterReconnect) {
+          this.#fail(id, target.connectionId, ErrorCode.NOT_FOUND, `connection ${target.connectionId} is away (its link is re-forming) and retryAfterReconnect is false`);
+        } else if (!away) {
+          this.#transmit(id, pending, target.connectionId);
         }
       }
-      this.#settleIfDone(id, pending); // no targets at all
+      this.#record(id, pending);
     });
+  }
+
+  /**
+   * Sends again signals that an earlier page of this identity left unacknowledged, with their
+   * original ids. A target that is not a member yet (its link still forming) gets `ackTimeoutMs`
+   * to join (`memberJoined`), then the signal fails for it with 404. `outcome` hears how each
+   * ends (the original callbacks died with that page).
+   */
+  resume(signals: readonly StoredSignal[], outcome: (signal: StoredSignal, error: SignalError | null) => void): void {
+    for (const stored of [...signals].sort((a, b) => a.id - b.id)) {
+      if (this.#closed) return;
+      if (this.#pending.has(stored.id)) continue;
+      this.#nextId = Math.max(this.#nextId, stored.id + 1);
+      const self = this.#deps.self.connectionId;
+      const known = stored.to.map((id) => (id === self ? this.#deps.self : this.#deps.connectionOf(id)));
+      const targets = known.filter((c): c is Connection => c !== undefined);
+      const view = { type: stored.type, data: stored.data, to: stored.to };
+      const pending = this.#start({ t: 'sig', id: stored.id, type: stored.type, data: stored.data }, targets, view, (error) => outcome(stored, error));
+      const deadlineMs = Date.now() + this.#deps.ackTimeoutMs;
+      for (const id of stored.to) {
+        if (pending.waiting.has(id)) continue;
+        pending.waiting.set(id, { connection: new Connection(id, 0, ''), deadlineMs, remainingMs: this.#deps.ackTimeoutMs, absent: true });
+        this.#arm(deadlineMs);
+      }
+      for (const target of targets) if (!this.#away.has(target.connectionId)) this.#transmit(stored.id, pending, target.connectionId);
+      this.#record(stored.id, pending, false);
+    }
   }
 
   /** Handles one frame from a peer (or from oneself). Never throws. */
@@ -130,23 +200,109 @@ export class Delivery {
     }
   }
 
+  /** A member joined: resumed signals that wait for it (see `resume`) are sent to it now. */
+  memberJoined(connection: Connection): void {
+    if (this.#closed) return;
+    for (const [id, pending] of this.#pending) {
+      const state = pending.waiting.get(connection.connectionId);
+      if (!state?.absent) continue;
+      state.absent = false;
+      state.connection = connection;
+      state.remainingMs = this.#deps.ackTimeoutMs;
+      if (!this.#away.has(connection.connectionId)) this.#transmit(id, pending, connection.connectionId);
+      else state.deadlineMs = undefined;
+    }
+  }
+
+  /** The link to a member died: what it has not acknowledged is held, its clock stopped. */
+  peerAway(connectionId: string): void {
+    if (this.#closed || this.#away.has(connectionId)) return;
+    this.#away.add(connectionId);
+    const now = Date.now();
+    for (const pending of this.#pending.values()) {
+      const state = pending.waiting.get(connectionId);
+      if (state?.deadlineMs !== undefined) {
+        state.remainingMs = Math.max(0, state.deadlineMs - now);
+        state.deadlineMs = undefined;
+      }
+    }
+  }
+
+  /** The member is linked again: every signal it has not acknowledged is sent again, in id order. */
+  peerBack(connectionId: string): void {
+    if (this.#closed || !this.#away.delete(connectionId)) return;
+    for (const [id, pending] of this.#pending) {
+      if (pending.waiting.has(connectionId) && !this.#transmit(id, pending, connectionId)) {
+        this.peerAway(connectionId); // the link is already gone again: keep holding
+        return;
+      }
+    }
+  }
+
   /** A peer left: every signal still waiting for it fails for that target with 404. */
   peerLeft(connectionId: string, why: string): void {
-    this.#seen.delete(connectionId);
+    this.#away.delete(connectionId);
+    // Its high-water mark stays: a reloaded sender that comes back as this id resends old ids.
     for (const [id, pending] of this.#pending) {
       if (pending.waiting.has(connectionId)) this.#fail(id, connectionId, ErrorCode.NOT_FOUND, why);
     }
   }
 
-  /** The session is over: every waiting signal fails with 500, every timer is cleared. Safe twice. */
-  close(why: string): void {
+  /** Sends the acknowledgements held for the next task now (a page about to go away). */
+  flushAcks(): void {
+    if (!this.#closed) this.#flushAcks();
+  }
+
+  /**
+   * The session is over: every waiting signal fails with 500, every timer is cleared. Safe twice.
+   * `keepOutbox`: the page is going away, not leaving: the stored outbox stays for the next page.
+   */
+  close(why: string, keepOutbox = false): void {
     if (this.#closed) return;
     this.#flushAcks(); // what we received was dispatched: its senders should hear so
     this.#closed = true;
+    const outbox = this.#deps.outbox;
+    if (keepOutbox) this.#deps.outbox = undefined;
     for (const [id, pending] of this.#pending) {
       for (const connectionId of [...pending.waiting.keys()]) this.#fail(id, connectionId, ErrorCode.NOT_CONNECTED, why);
     }
-    this.#seen.clear();
+    this.#deps.outbox = outbox;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+
+  #start(frame: SignalFrame, targets: readonly Connection[], signal: unknown, settle: Pending['settle']): Pending {
+    const pending: Pending = {
+      frame,
+      signal,
+      waiting: new Map(targets.map((c) => [c.connectionId, { connection: c, deadlineMs: undefined, remainingMs: this.#deps.ackTimeoutMs }])),
+      delivered: [],
+      failures: [],
+      settle,
+    };
+    this.#pending.set(frame.id, pending);
+    return pending;
+  }
+
+  /** After a signal's first sends: settles it if nothing waits, else tells the outbox. */
+  #record(id: number, pending: Pending, store = true): void {
+    this.#settleIfDone(id, pending);
+    if (!store || !this.#pending.has(id)) return;
+    const self = this.#deps.self.connectionId;
+    const to = [...pending.waiting.keys()].filter((c) => c !== self);
+    if (to.length > 0) this.#deps.outbox?.added({ id, type: pending.frame.type, data: pending.frame.data, to });
+  }
+
+  /** Sends (or resends) a pending signal to one target and starts its clock. False: no link. */
+  #transmit(id: number, pending: Pending, to: string): boolean {
+    const state = pending.waiting.get(to)!;
+    if (!this.#route(to, pending.frame)) {
+      if (!this.#away.has(to)) this.#fail(id, to, ErrorCode.NOT_FOUND, `no open link to connection ${to}`);
+      return false;
+    }
+    state.deadlineMs = Date.now() + state.remainingMs;
+    this.#arm(state.deadlineMs);
+    return true;
   }
 
   #route(to: string, frame: DeliveryFrame): boolean {
@@ -155,13 +311,13 @@ export class Delivery {
     return true;
   }
 
-  /** True the first time `id` arrives from `fromId`; remembers it within the window. */
+  /** True when `id` is above the sender's high-water mark (and raises the mark). */
   #firstTime(fromId: string, id: number): boolean {
-    let seen = this.#seen.get(fromId);
-    if (!seen) this.#seen.set(fromId, (seen = new Set()));
-    if (seen.has(id)) return false;
-    seen.add(id);
-    if (seen.size > DEDUP_WINDOW) seen.delete(seen.values().next().value!);
+    const mark = this.#seen.get(fromId);
+    if (mark !== undefined && id <= mark) return false;
+    this.#seen.delete(fromId); // re-insert: the most recently heard goes last
+    this.#seen.set(fromId, id);
+    if (this.#seen.size > MAX_TRACKED_SENDERS) this.#seen.delete(this.#seen.keys().next().value!);
     return true;
   }
 
@@ -202,40 +358,59 @@ export class Delivery {
       return;
     }
     pending.waiting.delete(fromId);
-    pending.delivered.push(target);
+    pending.delivered.push(target.connection);
     this.#settleIfDone(id, pending);
   }
 
   #fail(id: number, connectionId: string, code: ErrorCode, message: string): void {
     const pending = this.#pending.get(id);
-    const connection = pending?.waiting.get(connectionId);
-    if (!pending || !connection) return;
+    const state = pending?.waiting.get(connectionId);
+    if (!pending || !state) return;
     pending.waiting.delete(connectionId);
-    pending.failures.push({ connection, code, name: nameOfCode(code), message });
+    pending.failures.push({ connection: state.connection, code, name: nameOfCode(code), message });
     this.#settleIfDone(id, pending);
   }
 
-  /** Fails every signal past its deadline (the oldest first), then re-arms for the next one. */
+  /** Arms the one timer for `deadlineMs` unless it already fires earlier. */
+  #arm(deadlineMs: number): void {
+    if (this.#timer !== undefined && this.#timerAt <= deadlineMs) return;
+    clearTimeout(this.#timer);
+    this.#timerAt = deadlineMs;
+    this.#timer = setTimeout(this.#expire, Math.max(0, deadlineMs - Date.now()));
+  }
+
+  /** Fails every target whose clock ran out, then re-arms for the earliest clock still running. */
   readonly #expire = (): void => {
     this.#timer = undefined;
+    this.#timerAt = Infinity;
     const now = Date.now();
+    const expired: [number, string][] = [];
+    let next = Infinity;
     for (const [id, pending] of this.#pending) {
-      if (pending.deadlineMs > now) {
-        this.#timer = setTimeout(this.#expire, pending.deadlineMs - now);
-        return;
+      for (const [connectionId, state] of pending.waiting) {
+        if (state.deadlineMs === undefined) continue;
+        if (state.deadlineMs <= now) expired.push([id, connectionId]);
+        else next = Math.min(next, state.deadlineMs);
       }
-      for (const connectionId of [...pending.waiting.keys()]) {
+    }
+    for (const [id, connectionId] of expired) {
+      if (this.#pending.get(id)?.waiting.get(connectionId)?.absent) {
+        this.#fail(id, connectionId, ErrorCode.NOT_FOUND, `connection ${connectionId} did not join within ${this.#deps.ackTimeoutMs} ms of this page coming back`);
+      } else {
         this.#fail(id, connectionId, ErrorCode.TIMEOUT, `no acknowledgement from connection ${connectionId} within ${this.#deps.ackTimeoutMs} ms`);
       }
     }
+    if (next !== Infinity && this.#pending.size > 0) this.#arm(next);
   };
 
   #settleIfDone(id: number, pending: Pending): void {
-    if (pending.waiting.size > 0 || !this.#pending.has(id)) return;
+    if (pending.waiting.size > 0 || this.#pending.get(id) !== pending) return;
     this.#pending.delete(id);
+    this.#deps.outbox?.removed(id);
     if (this.#pending.size === 0 && this.#timer !== undefined) {
       clearTimeout(this.#timer); // nothing waits: no timer may outlive the last signal
       this.#timer = undefined;
+      this.#timerAt = Infinity;
     }
     pending.settle(pending.failures.length === 0 ? null : failureError(pending));
   }

@@ -81,6 +81,13 @@ export interface Transport {
   send(toConnectionId: string, frame: object): boolean;
   /** Leave: say goodbye, close every link, clear every timer. Safe to call twice. */
   close(): void;
+  /**
+   * The page is going away and may come back as the same member (a reload): say a "maybe back"
+   * goodbye, so the others keep this member (`peerAway`) for a short grace instead of destroying
+   * it, then close every link and clear every timer as `close()` does. The session calls it on
+   * `pagehide` when it keeps its identity across a reload; a transport without it gets `close()`.
+   */
+  leaveForReload?(): void;
 }
 
 /** Makes a transport for one session id. `initSession` calls it once per `connect()`. */
