@@ -250,6 +250,11 @@ class MeshTransport implements Transport {
     this.finishJoinWait?.();
   }
 
+  /** A reload (the session's `pagehide`): the "maybe back" goodbye, then close (see Transport). */
+  leaveForReload(): void {
+    this.close({ maybeBack: true });
+  }
+
   /** Resolves with the ids still not linked when all are, or at `deadlineMs`. */
   private waitForJoined(ids: string[], deadlineMs: number): Promise<string[]> {
     const mesh = this.mesh!;
