@@ -11,9 +11,10 @@
 import { createMeshTransport, type MeshOptions } from './mesh/transport.js';
 import { Session, type SessionCoreOptions } from './session.js';
 import type { TransportFactory } from './transport/types.js';
+import { DEFAULT_PEERJS_PATH } from './peerjs-defaults.js';
 
 /** Where `npm start` mounts its PeerServer, and so the default `peerjs.path`. */
-export const DEFAULT_PEERJS_PATH = '/peerjs';
+export { DEFAULT_PEERJS_PATH };
 
 /** Options of `initSession`. Every timeout is in milliseconds. */
 export interface SessionOptions {
@@ -68,3 +69,4 @@ export type * from './session-events.js';
 export { createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type DropRule } from './transport/memory.js';
 export { createMeshTransport, MESH_DEFAULTS, type MeshOptions } from './mesh/transport.js';
 export type { Transport, TransportEvents, TransportFactory, JoinResult, LeaveReason } from './transport/types.js';
+export { OT, OTError, ExceptionCode, Publisher, Subscriber, type OTNamespace, type OTSession, type OTSessionOptions, type ExceptionEvent } from './ot/index.js';
