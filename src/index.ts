@@ -69,4 +69,4 @@ export type * from './session-events.js';
 export { createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type DropRule } from './transport/memory.js';
 export { createMeshTransport, MESH_DEFAULTS, type MeshOptions } from './mesh/transport.js';
 export type { Transport, TransportEvents, TransportFactory, JoinResult, LeaveReason } from './transport/types.js';
-export { OT, OTError, ExceptionCode, Publisher, Subscriber, type OTNamespace, type OTSession, type OTSessionOptions, type ExceptionEvent } from './ot/index.js';
+export { OT, OTError, ExceptionCode, Publisher, Subscriber, type OTNamespace, type OTSession, type OTSessionOptions, type OTCompletionHandler, type ExceptionEvent } from './ot/index.js';

@@ -64,6 +64,16 @@ function sessionOptions(options: OTSessionOptions | undefined): SessionOptions {
   return ours;
 }
 
+/** A completion handler of OpenTok's video calls: it always gets an `OT_NOT_SUPPORTED` error here. */
+export type OTCompletionHandler = (error: OTError | null) => void;
+
+/** `OT.initPublisher`'s forms: every argument optional, the completion handler last. */
+export interface InitPublisher {
+  (completionHandler?: OTCompletionHandler): Publisher;
+  (target: unknown, completionHandler?: OTCompletionHandler): Publisher;
+  (target: unknown, properties: object | undefined, completionHandler?: OTCompletionHandler): Publisher;
+}
+
 /** OpenTok's log levels. */
 const LOG_LEVELS = { NONE: 0, ERROR: 1, WARN: 2, INFO: 3, LOG: 4, DEBUG: 5 } as const;
 
@@ -107,7 +117,7 @@ class OpenTokNamespace extends Emitter<OTEvents> {
    * OpenTok's `OT.initPublisher(target?, properties?, completionHandler?)`: no camera here. Returns
    * a stand-in Publisher; the completion handler gets an `OT_NOT_SUPPORTED` error. Nothing throws.
    */
-  readonly initPublisher = (...args: unknown[]): Publisher => {
+  readonly initPublisher: InitPublisher = (...args: unknown[]): Publisher => {
     failLater(handlerIn(args), notSupported('OT.initPublisher()'), 'Unable to Publish', this.#exception);
     return new Publisher();
   };
