@@ -1,13 +1,17 @@
 /**
  * Stands in for `webrtc-adapter` in the browser bundles (scripts/esbuild-options.mjs aliases it).
  *
- * Why: PeerJS imports webrtc-adapter only to read `adapter.browserDetails.browser` and `.version`
- * (its `util.browser`, `util.browserVersion` and `util.supports.browser`, which nothing in PeerJS
- * or mesh-signal acts on). But importing webrtc-adapter runs its shims at once, and in Chromium
- * and Firefox those replace methods on the page's `RTCPeerConnection.prototype`,
- * `RTCDataChannel.prototype`, `RTCIceCandidate` and more: a page that loads mesh-signal beside its
- * own WebRTC code would find those changed. This module answers the same two fields and patches
- * nothing. test/e2e/opentok-chat.test.ts compares the page's WebRTC globals before and after.
+ * Why: PeerJS 1.5 imports webrtc-adapter only to read `adapter.browserDetails.browser` and
+ * `.version` (its `util.browser`, `util.browserVersion` and `util.supports.browser`, which nothing
+ * in PeerJS or mesh-signal acts on). But importing webrtc-adapter 9 runs its shims at once, and
+ * they change the host page's WebRTC classes. Measured with test/e2e/pages/opentok/globals-*.html:
+ *   Chromium 156: RTCPeerConnection.prototype.addTrack, removeTrack, addStream, removeStream and
+ *                 getLocalStreams replaced (its stream-tracking wrappers);
+ *   Firefox 153:  RTCPeerConnection.prototype.removeStream and navigator.getUserMedia added;
+ *   and by its version checks, Chromium before 149 also gets createDataChannel wrapped and every
+ *   data channel's send() replaced, older versions more.
+ * This module answers the same two fields and patches nothing; test/e2e/opentok-chat.test.ts
+ * checks that loading the library leaves those globals as they were.
  *
  * The detection follows webrtc-adapter 9's `detectBrowser`, so PeerJS sees the same answers.
  */
