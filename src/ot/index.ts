@@ -3,16 +3,16 @@
  * opentok.js runs unchanged once its `<script src>` points at `mesh-signal.global.js` (which sets
  * `window.OT`) or its `import OT from '@opentok/client'` becomes `import { OT } from 'mesh-signal'`.
  *
- * | OpenTok                                   | here                                                            |
- * |-------------------------------------------|-----------------------------------------------------------------|
- * | `OT.initSession(apiKey, sessionId, opts)` | a Session; `apiKey` ignored; `opts` are `initSession`'s options |
- * | `OT.initPublisher(target, props, cb)`     | a stand-in Publisher; `cb` gets `OT_NOT_SUPPORTED`               |
- * | `OT.checkSystemRequirements()`            | 1 where WebRTC data channels exist, else 0                      |
- * | `OT.on('exception', fn)`, `once`, `off`    | `exception` for a failed connect (1006) and each video call (1500) |
- * | `OT.setLogLevel`, `OT.getLogLevel`, `OT.log` | stored; `OT.log` writes to the console at `OT.LOG` and above |
- * | `OT.version`, `OT.Error`, `OT.Session`, `OT.Connection` | as in OpenTok                                       |
- * | `OT.getDevices(cb)`                       | `cb` gets `OT_NOT_SUPPORTED`                                     |
- * | `OT.upgradeSystemRequirements()`          | does nothing                                                    |
+ * | OpenTok                                        | here                                                         |
+ * |------------------------------------------------|--------------------------------------------------------------|
+ * | `OT.initSession(apiKey, sessionId, opts)`      | a Session; `apiKey` ignored; `opts`: `initSession`'s options |
+ * | `OT.initPublisher(target, props, cb)`          | a stand-in Publisher; `cb` gets `OT_NOT_SUPPORTED`           |
+ * | `OT.checkSystemRequirements()`                 | 1 where WebRTC data channels exist, else 0                   |
+ * | `OT.on('exception', fn)`, `once`, `off`        | a failed connect (1006), each video call (1500)              |
+ * | `OT.setLogLevel`, `getLogLevel`, `log`         | kept; `OT.log` writes at `OT.LOG` and above                  |
+ * | `OT.version`, `Error`, `Session`, `Connection` | as in OpenTok                                                |
+ * | `OT.getDevices(cb)`                            | `cb` gets `OT_NOT_SUPPORTED`                                 |
+ * | `OT.upgradeSystemRequirements()`               | does nothing                                                 |
  */
 import { Connection } from '../connection.js';
 import { Emitter } from '../events.js';
@@ -54,7 +54,8 @@ export interface OTSessionOptions extends SessionOptions {
   singlePeerConnection?: boolean;
 }
 
-function sessionOptions(options: OTSessionOptions | undefined): SessionOptions {
+/** `initSession`'s options from `OT.initSession`'s: OpenTok-only keys removed or translated. */
+export function sessionOptions(options: OTSessionOptions | undefined): SessionOptions {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object') {
     throw new OTError('OT_INVALID_PARAMETER', 1011, `OT.initSession: options must be an object, not ${typeof options}`);

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryNetwork, OT, OTError, Publisher, SignalError, Subscriber, type ExceptionEvent, type OTSession, type Transport } from '../../src/index.js';
+import { sessionOptions } from '../../src/ot/index.js';
 
 const sessions: OTSession[] = [];
 afterEach(() => {
@@ -181,6 +182,30 @@ describe('video calls fail in OpenTok’s way', () => {
   });
 });
 
+describe('OT.initSession options', () => {
+  it('passes mesh-signal options through, reads iceConfig.customServers as iceServers, drops OpenTok-only keys', () => {
+    const stun = [{ urls: 'stun:stun.example.test:3478' }];
+    expect(
+      sessionOptions({
+        peerjs: { host: '10.0.0.2', port: 9000 },
+        ackTimeout: 5000,
+        iceConfig: { includeServers: 'custom', customServers: stun },
+        connectionEventsSuppressed: true,
+        ipWhitelist: false,
+        encryptionSecret: 'secret',
+        singlePeerConnection: true,
+      }),
+    ).toEqual({ peerjs: { host: '10.0.0.2', port: 9000 }, ackTimeout: 5000, iceServers: stun });
+    // iceServers given: it wins over iceConfig.
+    expect(sessionOptions({ iceServers: [], iceConfig: { customServers: stun } })).toEqual({ iceServers: [] });
+    expect(sessionOptions(undefined)).toEqual({});
+  });
+
+  it('refuses options that are not an object with OT_INVALID_PARAMETER', () => {
+    expect(() => OT.initSession('', 'room', 'peerjs.example' as never)).toThrow(expect.objectContaining({ name: 'OT_INVALID_PARAMETER', code: 1011 }));
+  });
+});
+
 describe('the rest of OT', () => {
   it('checkSystemRequirements answers 1 where RTCPeerConnection has data channels, else 0', () => {
     vi.stubGlobal('RTCPeerConnection', undefined);
@@ -189,6 +214,12 @@ describe('the rest of OT', () => {
     expect(OT.checkSystemRequirements()).toBe(0);
     vi.stubGlobal('RTCPeerConnection', class { createDataChannel() {} });
     expect(OT.checkSystemRequirements()).toBe(1);
+  });
+
+  it('getDevices answers OT_NOT_SUPPORTED and no devices', async () => {
+    const [error, devices] = await new Promise<[OTError | null, unknown[] | undefined]>((resolve) => OT.getDevices((e, d) => resolve([e, d])));
+    expect(error).toMatchObject({ name: 'OT_NOT_SUPPORTED', code: 1500 });
+    expect(devices).toBeUndefined();
   });
 
   it('version is the package version', () => {
