@@ -7,7 +7,9 @@
  * the one place that turns options into a transport; an OpenTok session is made by it, so it gets
  * every option and check an ordinary session gets.
  */
+import type { HandlerMap } from '../events.js';
 import type { Session } from '../session.js';
+import type { SessionEvents } from '../session-events.js';
 import type { SignalOptions } from '../signal/validate.js';
 import type { SignalError } from '../signal/errors.js';
 import { notSupported, type OTError } from './errors.js';
@@ -15,8 +17,37 @@ import { Publisher, Subscriber } from './media.js';
 
 type Handler = (error: OTError | null) => void;
 
-/** mesh-signal's Session with OpenTok's video methods (which report `OT_NOT_SUPPORTED`). */
+/** OpenTok's Session events about streams, archives and moderation: accepted, never dispatched here. */
+export type OpenTokMediaEventName =
+  | 'streamCreated'
+  | 'streamDestroyed'
+  | 'streamPropertyChanged'
+  | 'archiveStarted'
+  | 'archiveStopped'
+  | 'muteForced';
+
+/** What an OpenTok stream event carries (for apps' types: no such event is ever dispatched). */
+export interface OpenTokMediaEvent {
+  type: OpenTokMediaEventName;
+  stream: unknown;
+  target: unknown;
+}
+
+/**
+ * mesh-signal's Session with OpenTok's video methods (which report `OT_NOT_SUPPORTED`); `on`,
+ * `once` and `off` also accept OpenTok's stream events, so an app's `streamCreated` handler
+ * type-checks (it is never called).
+ */
 export interface OTSession extends Session {
+  on<K extends keyof SessionEvents & string>(type: K, fn: (event: SessionEvents[K]) => void, context?: unknown): this;
+  on(handlers: HandlerMap<SessionEvents>, context?: unknown): this;
+  on(type: OpenTokMediaEventName, fn: (event: OpenTokMediaEvent) => void, context?: unknown): this;
+  once<K extends keyof SessionEvents & string>(type: K, fn: (event: SessionEvents[K]) => void, context?: unknown): this;
+  once(handlers: HandlerMap<SessionEvents>, context?: unknown): this;
+  once(type: OpenTokMediaEventName, fn: (event: OpenTokMediaEvent) => void, context?: unknown): this;
+  off<K extends keyof SessionEvents & string>(type?: K, fn?: (event: SessionEvents[K]) => void, context?: unknown): this;
+  off(handlers: HandlerMap<SessionEvents>, context?: unknown): this;
+  off(type: OpenTokMediaEventName, fn?: (event: OpenTokMediaEvent) => void, context?: unknown): this;
   /**
    * OpenTok: publishes a stream. Here: `completionHandler` gets an `OT_NOT_SUPPORTED` error; the
    * publisher passed in (or a new stand-in) is returned. Signaling is not affected.
@@ -95,5 +126,6 @@ export function asOpenTokSession(session: Session, report: ExceptionSink): OTSes
       return [];
     },
   };
-  return Object.assign(session, methods) as OTSession;
+  // The Emitter takes any event name at run time; OTSession only widens what `on` accepts in types.
+  return Object.assign(session, methods) as unknown as OTSession;
 }
