@@ -17,6 +17,16 @@ export default defineConfig({
         },
       },
       {
+        // The npm package: `npm pack` of a clean copy, installed offline, type-checked by a consumer.
+        test: {
+          name: 'package',
+          include: ['test/package/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 240_000,
+        },
+      },
+      {
         // Real WebRTC (@roamhq/wrtc) and a real PeerServer: run only inside a loopback namespace.
         test: {
           name: 'integration',

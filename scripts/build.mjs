@@ -1,10 +1,14 @@
 #!/usr/bin/env node
 /**
- * Builds what a page loads with `<script type="module">` and no bundler:
+ * Builds what a page loads with a `<script>` tag and no bundler, and what the npm package ships:
  *
- *   dist/mesh-signal.js       one self-contained ES module (es2022, browser) + source map
- *   dist/mesh-signal.min.js   the same, minified + source map
- *   dist/types/               type declarations (tsc, from tsconfig.json)
+ *   dist/mesh-signal.min.js     one self-contained ES module (es2022, browser), minified + source
+ *                               map: the package's entry point and what pages load
+ *   dist/mesh-signal.js         the same, not minified (for reading; not in the npm package)
+ *   dist/mesh-signal.global.js  the classic-script build (IIFE, minified + source map) from
+ *                               src/ot/global.ts: defines `window.OT`, OpenTok's namespace, and
+ *                               no other global
+ *   dist/types/                 type declarations (tsc, from tsconfig.json)
  *   dist/demo/                the demo page; it imports ../mesh-signal.js, so the whole dist/
  *                             folder can be put on any static host as it is
  *
@@ -38,7 +42,10 @@ const say = (...parts) => {
   if (!quiet) console.log(...parts);
 };
 
+const mainEntry = resolve(root, 'src/index.ts');
 const entry = resolve(root, argValue('--entry') ?? 'src/index.ts');
+/** The classic-script entry; built only with the real entry point. */
+const globalEntry = resolve(root, 'src/ot/global.ts');
 const dist = resolve(root, argValue('--outdir') ?? 'dist');
 
 /** @type {import('esbuild').BuildOptions} */
@@ -53,7 +60,7 @@ const common = {
 function sizeLine(file) {
   const bytes = readFileSync(file);
   const kib = (n) => `${(n / 1024).toFixed(1)} KiB`;
-  return `${relative(root, file).padEnd(26)} ${kib(bytes.length).padStart(10)}  gzip ${kib(gzipSync(bytes, { level: 9 }).length).padStart(9)}`;
+  return `${relative(root, file).padEnd(28)} ${kib(bytes.length).padStart(10)}  gzip ${kib(gzipSync(bytes, { level: 9 }).length).padStart(9)}`;
 }
 
 async function main() {
@@ -65,9 +72,13 @@ async function main() {
 
   const outfile = join(dist, 'mesh-signal.js');
   const minfile = join(dist, 'mesh-signal.min.js');
+  const globalfile = join(dist, 'mesh-signal.global.js');
+  const withGlobal = entry === mainEntry;
   const [plain] = await Promise.all([
     esbuild.build({ ...common, outfile }),
     esbuild.build({ ...common, outfile: minfile, minify: true }),
+    // An IIFE keeps every name inside it; src/ot/global.ts assigns window.OT itself.
+    withGlobal && esbuild.build({ ...common, entryPoints: [globalEntry], format: 'iife', outfile: globalfile, minify: true }),
   ]);
 
   // A Node built-in left in the bundle would fail only when a page loads it: check here.
@@ -81,7 +92,7 @@ async function main() {
 
   // Declarations: tsc from the project's strict tsconfig. Type errors fail the build.
   const tsc = require.resolve('typescript/bin/tsc');
-  if (entry === resolve(root, 'src/index.ts')) {
+  if (entry === mainEntry) {
     try {
       execFileSync(
         process.execPath,
@@ -100,6 +111,7 @@ async function main() {
 
   say(sizeLine(outfile));
   say(sizeLine(minfile));
+  if (withGlobal) say(sizeLine(globalfile));
   say(`built in ${Date.now() - started} ms`);
 }
 

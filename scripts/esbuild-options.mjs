@@ -39,7 +39,14 @@ const BROWSER_PACKAGES = {
   buffer: require.resolve('buffer/'),
 };
 
-/** Resolves the shim and the browser packages; refuses any other Node built-in loudly. */
+/**
+ * PeerJS imports webrtc-adapter for `browserDetails` only, and importing webrtc-adapter patches the
+ * page's RTCPeerConnection.prototype (and more, by browser and version). This module answers
+ * `browserDetails` and patches nothing: see its header.
+ */
+export const WEBRTC_ADAPTER_STAND_IN = join(root, 'scripts/shims/webrtc-adapter.js');
+
+/** Resolves the shims and the browser packages. */
 const browserModules = {
   name: 'mesh-signal-browser-modules',
   setup(build) {
@@ -54,6 +61,7 @@ const browserModules = {
     build.onResolve({ filter: /^(node:)?(events|buffer)\/?$/ }, (a) => ({
       path: BROWSER_PACKAGES[a.path.replace(/^node:/, '').replace(/\/$/, '')],
     }));
+    build.onResolve({ filter: /^webrtc-adapter$/ }, () => ({ path: WEBRTC_ADAPTER_STAND_IN }));
   },
 };
 

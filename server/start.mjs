@@ -89,6 +89,7 @@ async function main() {
   lines.push(
     '',
     `  PeerServer:  path ${server.peerPath}, key ${server.key} (the demo page uses these by default)`,
+    '  OpenTok apps: <script src="/mesh-signal.global.js"> instead of opentok.js (defines window.OT)',
     '  Share the page link with the session name in it; everyone needs to reach this address.',
     '  Ctrl-C stops.',
     '',

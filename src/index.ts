@@ -12,9 +12,10 @@ import { createMeshTransport, type MeshOptions } from './mesh/transport.js';
 import { Session, type SessionCoreOptions } from './session.js';
 import { browserPersistence } from './identity/store.js';
 import type { TransportFactory } from './transport/types.js';
+import { DEFAULT_PEERJS_PATH } from './peerjs-defaults.js';
 
 /** Where `npm start` mounts its PeerServer, and so the default `peerjs.path`. */
-export const DEFAULT_PEERJS_PATH = '/peerjs';
+export { DEFAULT_PEERJS_PATH };
 
 /** Options of `initSession`. Every timeout is in milliseconds. */
 export interface SessionOptions {
@@ -89,3 +90,4 @@ export type { Transport, TransportEvents, TransportFactory, JoinResult, LeaveRea
 export { browserPersistence, type Persistence, type KeyValue, type ChannelLike } from './identity/store.js';
 export { MAX_SIGNALS_IN_FLIGHT } from './delivery/delivery.js';
 export { OUTBOX_MAX_CHARS, type StoredSignal } from './delivery/outbox.js';
+export { OT, OTError, ExceptionCode, Publisher, Subscriber, type OTNamespace, type OTSession, type OTSessionOptions, type OTCompletionHandler, type ExceptionEvent } from './ot/index.js';

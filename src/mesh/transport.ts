@@ -9,6 +9,7 @@
 import type { ConnectionInfo } from '../connection.js';
 import type { JoinResult, LocalIdentity, Transport, TransportEvents, TransportFactory } from '../transport/types.js';
 import { createPeerJsBootstrap } from '../bootstrap/peerjs.js';
+import { DEFAULT_PEERJS_KEY, DEFAULT_PEERJS_PATH } from '../peerjs-defaults.js';
 import { rendezvousPeerId } from '../bootstrap/rendezvous-id.js';
 import type { Bootstrap } from '../bootstrap/types.js';
 import type { LinkFactory, WrtcClasses } from './link.js';
@@ -20,7 +21,8 @@ import { Rendezvous } from './rendezvous.js';
 export interface MeshOptions {
   /**
    * The PeerServer (`peer` package) used as a rendezvous. Defaults: the page's host and port,
-   * path `/`, key `peerjs`, `secure` when the page is https. Never the public PeerJS cloud.
+   * path `/peerjs`, key `peerjs` (as `npm start` serves them), `secure` when the page is https.
+   * Never the public PeerJS cloud.
    */
   peerjs?: { host?: string; port?: number; path?: string; secure?: boolean; key?: string };
   /** STUN/TURN servers. Default `[]`: LAN and loopback need none. */
@@ -285,9 +287,9 @@ class MeshTransport implements Transport {
     return createPeerJsBootstrap(rendezvousPeerId(this.sessionId), {
       host,
       port,
-      path: p.path ?? '/',
+      path: p.path ?? DEFAULT_PEERJS_PATH,
       secure,
-      key: p.key ?? 'peerjs',
+      key: p.key ?? DEFAULT_PEERJS_KEY,
       iceServers: this.options.iceServers ?? [],
       serverTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
       dialTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
