@@ -44,7 +44,7 @@ const BROWSER_PACKAGES = {
  * page's RTCPeerConnection.prototype (and more, by browser and version). This module answers
  * `browserDetails` and patches nothing: see its header.
  */
-export const WEBRTC_ADAPTER_STAND_IN = join(root, 'scripts/shims/webrtc-adapter.js');
+export const WEBRTC_ADAPTER_STAND_IN = join(root, 'scripts/shims/webrtc-adapter.ts');
 
 /** Resolves the shims and the browser packages. */
 const browserModules = {

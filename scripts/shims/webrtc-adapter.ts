@@ -15,26 +15,46 @@
  *
  * The detection follows webrtc-adapter 9's `detectBrowser`, so PeerJS sees the same answers.
  */
-function detect() {
-  const nav = typeof navigator === 'object' ? navigator : undefined;
+
+/** The parts of `window` the detection reads. */
+export interface BrowserWindow {
+  navigator?: {
+    userAgent?: string;
+    userAgentData?: { brands?: { brand: string; version: string }[] };
+    mozGetUserMedia?: unknown;
+    webkitGetUserMedia?: unknown;
+  };
+  isSecureContext?: boolean;
+  webkitRTCPeerConnection?: unknown;
+  RTCPeerConnection?: unknown;
+}
+
+export interface BrowserDetails {
+  browser: string;
+  version: number | null;
+}
+
+/** webrtc-adapter's `detectBrowser`, without its shims (test/unit/webrtc-adapter-stand-in.test.ts compares the two). */
+export function detectBrowser(win: BrowserWindow | undefined): BrowserDetails {
+  const nav = win?.navigator;
   const ua = nav?.userAgent;
-  if (!ua) return { browser: 'Not a browser.', version: null };
+  if (!nav || !ua) return { browser: 'Not a browser.', version: null };
   const chromium = nav.userAgentData?.brands?.find((brand) => brand.brand === 'Chromium');
   if (chromium && parseInt(chromium.version, 10) >= 90) {
     return { browser: 'chrome', version: parseInt(chromium.version, 10) };
   }
-  const number = (pattern, group) => {
+  const number = (pattern: RegExp, group: number): number | null => {
     const match = ua.match(pattern);
-    return match ? parseInt(match[group], 10) || null : null;
+    return match ? parseInt(match[group] ?? '', 10) || null : null;
   };
   if (nav.mozGetUserMedia) return { browser: 'firefox', version: number(/Firefox\/(\d+)\./, 1) };
-  if (nav.webkitGetUserMedia || (globalThis.isSecureContext === false && globalThis.webkitRTCPeerConnection)) {
+  if (nav.webkitGetUserMedia || (win.isSecureContext === false && win.webkitRTCPeerConnection)) {
     return { browser: 'chrome', version: number(/Chrom(e|ium)\/(\d+)\./, 2) };
   }
-  if (globalThis.RTCPeerConnection && /AppleWebKit\/(\d+)\./.test(ua)) {
+  if (win.RTCPeerConnection && /AppleWebKit\/(\d+)\./.test(ua)) {
     return { browser: 'safari', version: number(/AppleWebKit\/(\d+)\./, 1) };
   }
   return { browser: 'Not a supported browser.', version: null };
 }
 
-export default { browserDetails: detect() };
+export default { browserDetails: detectBrowser(typeof window === 'object' ? (window as BrowserWindow) : undefined) };
