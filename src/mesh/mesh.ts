@@ -82,6 +82,8 @@ const RELAY_WINDOW_MS = 10_000;
 export const MAX_LINKING_RETRIES = 4;
 /** Our re-offer to an away member older than this yields to the member's own offer (it found a way back). */
 export const GLARE_WINDOW_MS = 1_000;
+/** A re-link attempt to an away member that has not opened by then is abandoned (and retried). */
+export const RELINK_ATTEMPT_TIMEOUT_MS = 4_000;
 /** A grace period ending while we ourselves are reconnecting is looked at again this much later. */
 const GRACE_RECHECK_MS = 1_000;
 /** Ids that left, remembered this long so that gossip does not offer to them again. */
@@ -299,8 +301,10 @@ export class Mesh {
     }
     const attempt: Attempt = { link: undefined as unknown as Attempt['link'], lid, initiator, route, startedAtMs: Date.now() };
     const createLink = this.config.createLink ?? createSimplePeerLink;
+    // A re-link is retried rather than waited for: its offer may have found no relay.
+    const linkTimeoutMs = m.state === 'away' ? Math.min(this.config.linkTimeoutMs, RELINK_ATTEMPT_TIMEOUT_MS) : this.config.linkTimeoutMs;
     attempt.link = createLink(
-      { initiator, iceServers: this.config.iceServers, wrtc: this.config.wrtc, linkTimeoutMs: this.config.linkTimeoutMs, certificate: this.config.certificate },
+      { initiator, iceServers: this.config.iceServers, wrtc: this.config.wrtc, linkTimeoutMs, certificate: this.config.certificate },
       {
         sdp: (sdp) => attempt.route({ t: 'm.sdp', from: this.self.connectionId, to: m.id, lid, sdp }),
         open: () => this.onOpen(m, attempt),
@@ -549,7 +553,24 @@ export class Mesh {
     if (cut === this.wasCutOff) return;
     this.wasCutOff = cut;
     this.log(cut ? 'every member is away: cut off' : 'linked to a member again');
+    if (!cut) this.relinkAllAway();
     this.hooks.cutOff?.(cut);
+  }
+
+  /**
+   * We were the one cut off and reach a member again: re-offer to every other away member now,
+   * whatever the id order (their re-offers failed while we were gone and are backing off).
+   */
+  private relinkAllAway(): void {
+    for (const m of this.members.values()) {
+      if (m.state !== 'away' || m.pending || m.leaveReason !== 'networkDisconnected') continue;
+      const route = this.routeViaJoined(m.id);
+      if (!route) continue;
+      clearTimeout(m.retryTimer);
+      m.retryTimer = undefined;
+      this.log(`${m.id}: back in the mesh; re-offering through the members we reach`);
+      this.startAttempt(m, true, route, newLinkId());
+    }
   }
 
   private heartbeat(): void {
