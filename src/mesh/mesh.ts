@@ -481,8 +481,7 @@ export class Mesh {
     const wasJoined = m.state === 'joined';
     m.state = 'away';
     m.leaveReason = reason;
-    clearTimeout(m.graceTimer);
-    m.graceTimer = setTimeout(() => this.graceEnded(m), graceMs);
+    this.armGrace(m, graceMs);
     this.log(`${m.id}: away (${why}); gone in ${graceMs} ms unless back`);
     if (wasJoined) this.emit(() => this.hooks.events.peerAway(m.id));
     // One side re-offers, so two re-offers never cross: the lower id. A reloading peer comes
@@ -492,6 +491,12 @@ export class Mesh {
       this.scheduleRelink(m);
     }
     this.checkCutOff();
+  }
+
+  private armGrace(m: Member, graceMs: number): void {
+    clearTimeout(m.graceTimer);
+    m.graceEndsAtMs = Date.now() + graceMs;
+    m.graceTimer = setTimeout(() => this.graceEnded(m), graceMs);
   }
 
   private graceEnded(m: Member): void {
@@ -563,7 +568,11 @@ export class Mesh {
    */
   private relinkAllAway(): void {
     for (const m of this.members.values()) {
-      if (m.state !== 'away' || m.pending || m.leaveReason !== 'networkDisconnected') continue;
+      if (m.state !== 'away' || m.leaveReason !== 'networkDisconnected') continue;
+      // Their grace ran (partly) while we were the one gone: give the re-link a fair window.
+      const windowMs = Math.min(this.config.reconnectGraceMs, 2 * RELINK_ATTEMPT_TIMEOUT_MS);
+      if ((m.graceEndsAtMs ?? 0) - Date.now() < windowMs) this.armGrace(m, windowMs);
+      if (m.pending) continue;
       const route = this.routeViaJoined(m.id);
       if (!route) continue;
       clearTimeout(m.retryTimer);
