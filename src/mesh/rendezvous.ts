@@ -40,6 +40,8 @@ export interface Entry {
 
 /** After a rejoin offered to the members, how long before trying again if still cut off. */
 const REJOIN_LINK_WAIT_MS = 2_000;
+/** Longest wait between two rejoin tries while cut off. */
+const REJOIN_MAX_DELAY_MS = 1_000;
 /** Most newcomers an introducer serves at once. */
 const MAX_JOINERS = 64;
 
@@ -54,6 +56,8 @@ export class Rendezvous {
   private readonly wakers = new Set<() => void>();
   private successionRunning = false;
   private rejoinRunning = false;
+  private attemptChain: Promise<unknown> = Promise.resolve();
+  private wakeRejoin: (() => void) | undefined;
   private destroyed = false;
 
   constructor(
@@ -106,6 +110,18 @@ export class Rendezvous {
     if (!this.holding) this.introducerId = connectionId;
   }
 
+  /**
+   * A member is away. If it was the introducer, do not wait for its grace period to end: the
+   * lowest linked member claims the point now, or dials whoever holds it (the same introducer
+   * back from a reload holds it again, and takes our `m.join` as our return).
+   */
+  memberAway(connectionId: string): void {
+    if (this.destroyed || this.holding || this.introducerId !== connectionId) return;
+    if (this.mesh().isCutOff()) return; // the rejoin of the cut-off client does this
+    this.config.log?.(`the introducer ${connectionId} is away: the lowest member takes over the point`);
+    this.memberLeft(connectionId);
+  }
+
   /** A member left: if it was the introducer and we are next in line, take over. */
   memberLeft(connectionId: string): void {
     if (this.destroyed || this.holding) return;
@@ -139,8 +155,17 @@ export class Rendezvous {
     channel.close();
   }
 
-  /** One claim, then one dial if the point is taken. */
-  private async attempt(): Promise<'introducer' | Entry | 'retry' | 'unreachable'> {
+  /**
+   * One claim, then one dial if the point is taken. Serialized: succession and a rejoin may both
+   * want the point, and two claims in flight would find each other holding it.
+   */
+  private attempt(): Promise<'introducer' | Entry | 'retry' | 'unreachable'> {
+    const run = this.attemptChain.then(() => this.attemptNow());
+    this.attemptChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async attemptNow(): Promise<'introducer' | Entry | 'retry' | 'unreachable'> {
     const claimed = await this.bootstrap.claim({
       incoming: (ch) => this.serveNewcomer(ch),
       lost: () => this.holdLost(),
@@ -276,8 +301,10 @@ export class Rendezvous {
         if (!stillNeeded()) return;
         // After offering, give the links time to form before dialling (and offering) again.
         const waitMs = typeof result === 'object' ? Math.max(delayMs, REJOIN_LINK_WAIT_MS) : delayMs;
-        await this.sleep(waitMs * (0.75 + Math.random() / 2));
-        delayMs = Math.min(delayMs * 2, this.config.retryMaxMs);
+        await this.sleep(waitMs * (0.75 + Math.random() / 2), (wake) => (this.wakeRejoin = wake));
+        this.wakeRejoin = undefined;
+        // Capped low: while cut off, every second of waiting is a second longer outage.
+        delayMs = Math.min(delayMs * 2, REJOIN_MAX_DELAY_MS);
       }
     } finally {
       this.rejoinRunning = false;
@@ -304,7 +331,7 @@ export class Rendezvous {
       if (this.destroyed || typeof result === 'string') return;
       this.introducerId = result.introducerId;
       const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
-      for (const id of result.members) this.mesh().offerTo(id, route);
+      for (const id of result.members) this.mesh().relinkVia(id, route);
       this.closeLater(result.channel, this.config.mergeWindowMs);
     } finally {
       this.successionRunning = false;
@@ -319,8 +346,14 @@ export class Rendezvous {
     return undefined;
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** The network is said to be back (the page's `online` event): retry a rejoin now. */
+  nudge(): void {
+    this.wakeRejoin?.();
+  }
+
+  private sleep(ms: number, expose?: (wake: () => void) => void): Promise<void> {
     return new Promise((resolve) => {
+      expose?.(resolve);
       this.wakers.add(resolve);
       this.after(ms, () => {
         this.wakers.delete(resolve);

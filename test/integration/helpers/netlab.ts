@@ -9,6 +9,7 @@
  * it can never touch this machine's real interfaces.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readlinkSync } from 'node:fs';
 import { bundle } from './child.js';
 
 export interface LabHost {
@@ -40,6 +41,20 @@ function assertIsolated(): void {
     .filter((name): name is string => name !== undefined);
   const foreign = names.filter((name) => name !== 'lo' && !name.startsWith(PREFIX));
   if (foreign.length > 0) throw new Error(`netlab refuses to run next to real interfaces (${foreign.join(', ')}): run under scripts/loopback.sh`);
+}
+
+/** Resolves once process `pid` runs in a network namespace other than ours. */
+async function inOwnNamespace(pid: number): Promise<void> {
+  const ours = readlinkSync('/proc/self/ns/net');
+  for (let tries = 0; ; tries++) {
+    try {
+      if (readlinkSync(`/proc/${pid}/ns/net`) !== ours) return;
+    } catch {
+      // not there yet (or gone: the timeout below reports it)
+    }
+    if (tries > 500) throw new Error(`process ${pid} did not enter its own network namespace within 5 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 export class NetLab {
@@ -87,7 +102,9 @@ export class NetLab {
       child.once('spawn', resolve);
       child.once('error', reject);
     });
-    // unshare (without --fork) execs sh in the new namespace: the pid is the namespace's.
+    // unshare (without --fork) execs sh in the new namespace: the pid is the namespace's, but
+    // only once unshare(2) ran: until then a veth sent "into" the pid lands in OUR namespace.
+    await inOwnNamespace(child.pid!);
     ip('link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(child.pid));
     ip('link', 'set', port, 'master', this.bridge);
     ip('link', 'set', port, 'up');
