@@ -118,6 +118,28 @@ describe('a page reload', () => {
   });
 });
 
+describe('a duplicated tab', () => {
+  it('(a copy of sessionStorage, opened with window.open) gets a new identity while the original is live', async () => {
+    const sessionId = sessionName('duplicate');
+    const alice = await openPage('alice');
+    const aliceSelf = await within(alice.evaluate((c) => r.start(c), { sessionId, name: 'alice', peerjs: peerjsOf(server) }), WAIT_MS, 'alice to join');
+    // A window opened by the page starts with a copy of its sessionStorage, as a duplicated tab does.
+    const [twin] = await Promise.all([alice.waitForEvent('popup'), alice.evaluate(() => void window.open(location.href))]);
+    await waitInPage(twin, 'the twin to join by itself (it found the copied config)', () => r.isConnected(), null);
+    const twinSelf: Self = await twin.evaluate(() => r.self()!);
+    expect(twinSelf.connectionId).not.toBe(aliceSelf.connectionId);
+    expect(twinSelf.connectionId).toMatch(/^f[a-z2-7]{26}$/);
+    expect(twinSelf.data).toBe('alice');
+    expect(await alice.evaluate(() => r.self())).toEqual(aliceSelf);
+    await waitInPage(alice, 'alice to see her twin', (id) => r.state.connections.includes(`created ${id}`), twinSelf.connectionId);
+    expect(await twin.evaluate((a) => r.send(a, 'hello', 'from the twin'), aliceSelf.connectionId)).toBe('ok');
+    // The twin now owns its own stored identity: its reload keeps it.
+    await twin.reload();
+    await waitInPage(twin, 'the reloaded twin to rejoin', () => r.isConnected(), null);
+    expect(await twin.evaluate(() => r.self())).toEqual(twinSelf);
+  });
+});
+
 /** Polls the reloaded page until its outbox outcomes stop changing and all are in. */
 async function waitForOutbox(page: Page): Promise<ReloadState['outbox']> {
   await waitInPage(page, 'an outboxSignal event', () => r.state.outbox.length > 0, null);
