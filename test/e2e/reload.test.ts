@@ -79,7 +79,7 @@ describe('a page reload', () => {
     }, [bobSelf.connectionId] as const);
     await alice.waitForTimeout(300); // the outbox write (end of the sending task) commits
     await alice.reload();
-    await waitInPage(alice, 'the reloaded alice to rejoin', () => r.isConnected(), null);
+    await waitInPage(alice, 'the reloaded alice to rejoin', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
 
     // Same Connection: id, creation time and data.
     expect(await alice.evaluate(() => r.self())).toEqual(aliceSelf);
@@ -125,7 +125,7 @@ describe('a duplicated tab', () => {
     const aliceSelf = await within(alice.evaluate((c) => r.start(c), { sessionId, name: 'alice', peerjs: peerjsOf(server) }), WAIT_MS, 'alice to join');
     // A window opened by the page starts with a copy of its sessionStorage, as a duplicated tab does.
     const [twin] = await Promise.all([alice.waitForEvent('popup'), alice.evaluate(() => void window.open(location.href))]);
-    await waitInPage(twin, 'the twin to join by itself (it found the copied config)', () => r.isConnected(), null);
+    await waitInPage(twin, 'the twin to join by itself (it found the copied config)', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
     const twinSelf: Self = await twin.evaluate(() => r.self()!);
     expect(twinSelf.connectionId).not.toBe(aliceSelf.connectionId);
     expect(twinSelf.connectionId).toMatch(/^f[a-z2-7]{26}$/);
@@ -135,8 +135,45 @@ describe('a duplicated tab', () => {
     expect(await twin.evaluate((a) => r.send(a, 'hello', 'from the twin'), aliceSelf.connectionId)).toBe('ok');
     // The twin now owns its own stored identity: its reload keeps it.
     await twin.reload();
-    await waitInPage(twin, 'the reloaded twin to rejoin', () => r.isConnected(), null);
+    await waitInPage(twin, 'the reloaded twin to rejoin', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
     expect(await twin.evaluate(() => r.self())).toEqual(twinSelf);
+  });
+});
+
+describe('the demo', () => {
+  async function joinDemo(sessionId: string, name: string): Promise<Page> {
+    const context = await browser.newContext({ permissions: ['microphone'] });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}?session=${encodeURIComponent(sessionId)}`);
+    await page.fill('#display-name', name);
+    await page.click('#join');
+    await page.locator('#status[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+    return page;
+  }
+  const ownId = (page: Page) => page.locator('#connections li.me').getAttribute('data-connection-id');
+
+  it('shows each connection\'s link state, and a reloaded tab rejoins as the same connection', async () => {
+    const sessionId = sessionName('demo-reload');
+    const alice = await joinDemo(sessionId, 'Alice');
+    const bob = await joinDemo(sessionId, 'Bob');
+    const bobOnAlice = alice.locator('#connections li', { hasText: 'Bob' });
+    await bobOnAlice.waitFor({ timeout: WAIT_MS });
+    expect(await bobOnAlice.locator('.link-state').getAttribute('data-state')).toBe('linked');
+    const before = await ownId(alice);
+    expect(before).toMatch(/^f[a-z2-7]{26}$/);
+    await alice.reload();
+    await alice.locator('#status[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+    expect(await ownId(alice)).toBe(before);
+    await alice.locator('#connections li', { hasText: 'Bob' }).waitFor({ timeout: WAIT_MS });
+    await bob.locator(`#connections li[data-connection-id="${before}"]`).waitFor({ timeout: WAIT_MS });
+    // Leaving on purpose forgets the identity: the next join is a new connection.
+    await alice.click('#leave');
+    await alice.reload();
+    await alice.fill('#display-name', 'Alice');
+    await alice.click('#join');
+    await alice.locator('#status[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+    expect(await ownId(alice)).not.toBe(before);
   });
 });
 
