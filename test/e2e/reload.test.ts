@@ -77,8 +77,7 @@ describe('a page reload', () => {
       void r.send(b, 'stall', '1500');
       r.sendMany(b, 'a2b', 10);
     }, [bobSelf.connectionId] as const);
-    await alice.waitForTimeout(300); // the outbox write (end of the sending task) commits
-    await alice.reload();
+    await alice.reload(); // at once: the outbox is written on pagehide (OUTBOX_WRITE_DELAY_MS has not passed)
     await waitInPage(alice, 'the reloaded alice to rejoin', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
 
     // Same Connection: id, creation time and data.
