@@ -34,7 +34,7 @@ export interface StoredSignal {
 /**
  * How long a signal may wait unacknowledged before it is written (ms): 0, the end of the task
  * that sent it. Tried: with 20 ms (so that a trickle is acknowledged before it would be written)
- * one of six runs of the Chromium reload test (reload right after sending) timed out waiting for
+ * one of eleven runs of the Chromium reload test (reload right after sending) timed out waiting for
  * the resent signals; with 0, six of six passed. A write started on `pagehide` is not something to
  * count on: the page may unload before it commits.
  */
