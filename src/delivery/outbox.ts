@@ -21,7 +21,8 @@
  * (no IndexedDB, private mode, quota) switches the outbox to memory only, with one warning; it
  * never throws into the signal path.
  */
-import { createStore, delMany, entries, setMany, type UseStore } from 'idb-keyval';
+import { createStore, delMany, entries, setMany } from 'idb-keyval';
+import type { UseStore } from '../identity/idb-store.js';
 
 /** One unacknowledged signal as stored: `to` lists the targets that had not acknowledged it. */
 export interface StoredSignal {

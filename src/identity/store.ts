@@ -25,7 +25,8 @@
 import type { ConnectionInfo } from '../connection.js';
 import { randomId } from '../ids.js';
 import { boundConnectionId, sdpFingerprint } from './fingerprint.js';
-import { del, get, set, type UseStore } from 'idb-keyval';
+import { del, get, set } from 'idb-keyval';
+import type { UseStore } from './idb-store.js';
 import { defaultIdbStore } from '../delivery/outbox.js';
 
 /** The part of `Storage` (sessionStorage) used here. */

@@ -4,10 +4,9 @@
  * sessionStorage), the signals it had not seen acknowledged are sent again from its outbox with
  * their original ids, and every app sees every signal once.
  *
- * What the transport half adds (heal-mesh: "maybe back" goodbye, peerAway/peerBack): the other
- * page sees no connectionDestroyed/connectionCreated for the reload and its own signals to the
- * reloading page are held instead of failing with 404. Until then this test allows those and
- * checks that no signal is lost silently or delivered twice.
+ * The other page sees no connectionDestroyed/connectionCreated for the reload (the "maybe back"
+ * goodbye keeps alice away, then the new page's links prove the same certificate-bound id), and
+ * its own signals to the reloading page are held, then delivered, instead of failing with 404.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -111,9 +110,12 @@ describe('a page reload', () => {
       expect(state.pageErrors).toEqual([]);
       expect(state.storageWarnings).toEqual([]);
     }
-    // What bob saw of the reload (the transport half makes this exactly ['away', 'linked']).
+    // What bob saw of the reload: alice away, then linked again — never destroyed or re-created.
     const seen = (await bob.evaluate(() => r.state.connections)).filter((e: string) => e.endsWith(aliceSelf.connectionId));
-    console.log(`bob saw alice's reload as: ${seen.join(', ')}`);
+    expect(seen.map((e: string) => e.split(' ')[0])).toEqual(['created', 'away', 'linked']);
+    // And bob's signals to the reloading page were held, not failed: every one was delivered.
+    expect(Object.values(bobSent).every((outcome) => outcome === 'ok')).toBe(true);
+    expect(aliceGot).toEqual(Object.keys(bobSent).sort((x, y) => Number(x) - Number(y)));
   });
 });
 
