@@ -76,7 +76,7 @@ describe('a page reload', () => {
       void r.send(b, 'stall', '1500');
       r.sendMany(b, 'a2b', 10);
     }, [bobSelf.connectionId] as const);
-    await alice.reload(); // at once: the outbox is written on pagehide (OUTBOX_WRITE_DELAY_MS has not passed)
+    await alice.reload(); // at once: the outbox was written at the end of the sending task
     await waitInPage(alice, 'the reloaded alice to rejoin', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
 
     // Same Connection: id, creation time and data.
@@ -118,6 +118,18 @@ describe('a page reload', () => {
     expect(aliceGot).toEqual(Object.keys(bobSent).sort((x, y) => Number(x) - Number(y)));
   });
 });
+
+/** Polls the reloaded page until its outbox outcomes stop changing and all are in. */
+async function waitForOutbox(page: Page): Promise<ReloadState['outbox']> {
+  await waitInPage(page, 'an outboxSignal event', () => r.state.outbox.length > 0, null);
+  let last = -1;
+  for (;;) {
+    const outbox: ReloadState['outbox'] = await page.evaluate(() => r.state.outbox);
+    if (outbox.length === last) return outbox;
+    last = outbox.length;
+    await page.waitForTimeout(500);
+  }
+}
 
 describe('a duplicated tab', () => {
   it('(a copy of sessionStorage, opened with window.open) gets a new identity while the original is live', async () => {
@@ -177,15 +189,3 @@ describe('the demo', () => {
     expect(await ownId(alice)).not.toBe(before);
   });
 });
-
-/** Polls the reloaded page until its outbox outcomes stop changing and all are in. */
-async function waitForOutbox(page: Page): Promise<ReloadState['outbox']> {
-  await waitInPage(page, 'an outboxSignal event', () => r.state.outbox.length > 0, null);
-  let last = -1;
-  for (;;) {
-    const outbox: ReloadState['outbox'] = await page.evaluate(() => r.state.outbox);
-    if (outbox.length === last) return outbox;
-    last = outbox.length;
-    await page.waitForTimeout(500);
-  }
-}
