@@ -180,6 +180,11 @@ describe('the demo', () => {
     expect(await ownId(alice)).toBe(before);
     await alice.locator('#connections li', { hasText: 'Bob' }).waitFor({ timeout: WAIT_MS });
     await bob.locator(`#connections li[data-connection-id="${before}"]`).waitFor({ timeout: WAIT_MS });
+    // Bob's demo saw the reload as a link that went away and came back (the transport half).
+    await bob.locator('#log li', { hasText: 'Alice' }).filter({ hasText: 'linked again' }).waitFor({ timeout: WAIT_MS });
+    expect(await bob.locator('#log li', { hasText: 'Alice' }).filter({ hasText: 'is away' }).count()).toBe(1);
+    expect(await bob.locator('#log li', { hasText: 'left' }).count()).toBe(0);
+    expect(await bob.locator(`#connections li[data-connection-id="${before}"] .link-state`).getAttribute('data-state')).toBe('linked');
     // Leaving on purpose forgets the identity: the next join is a new connection.
     await alice.click('#leave');
     await alice.reload();
