@@ -307,8 +307,11 @@ export class Session extends Emitter<SessionEvents> {
 
   #peerBack(connectionId: string): void {
     const connection = this.#members.get(connectionId);
-    if (!connection || !this.#away.delete(connectionId)) return;
-    if (this.#announced.has(connectionId)) this.emit('connectionLinkChanged', { type: 'connectionLinkChanged', target: this, connection, state: 'linked' });
+    if (!connection) return;
+    if (this.#away.delete(connectionId) && this.#announced.has(connectionId)) {
+      this.emit('connectionLinkChanged', { type: 'connectionLinkChanged', target: this, connection, state: 'linked' });
+    }
+    // Always asked: Delivery may still hold for it (a resend the transport refused last time).
     this.#delivery!.peerBack(connectionId); // resends what it did not acknowledge, in order
   }
 

@@ -218,23 +218,30 @@ export class Delivery {
   peerAway(connectionId: string): void {
     if (this.#closed || this.#away.has(connectionId)) return;
     this.#away.add(connectionId);
-    const now = Date.now();
-    for (const pending of this.#pending.values()) {
-      const state = pending.waiting.get(connectionId);
-      if (state?.deadlineMs !== undefined) {
-        state.remainingMs = Math.max(0, state.deadlineMs - now);
-        state.deadlineMs = undefined;
-      }
-    }
+    this.#stopClocks(connectionId);
   }
 
   /** The member is linked again: every signal it has not acknowledged is sent again, in id order. */
   peerBack(connectionId: string): void {
-    if (this.#closed || !this.#away.delete(connectionId)) return;
+    if (this.#closed || !this.#away.has(connectionId)) return;
+    // Still marked away while resending: a send refused on the way keeps the rest held, not 404.
     for (const [id, pending] of this.#pending) {
       if (pending.waiting.has(connectionId) && !this.#transmit(id, pending, connectionId)) {
-        this.peerAway(connectionId); // the link is already gone again: keep holding
+        this.#stopClocks(connectionId); // the link is already gone again: keep holding
         return;
+      }
+    }
+    this.#away.delete(connectionId);
+  }
+
+  /** Stops the ack clock of every signal waiting for `connectionId`, keeping the time left. */
+  #stopClocks(connectionId: string): void {
+    const now = Date.now();
+    for (const pending of this.#pending.values()) {
+      const state = pending.waiting.get(connectionId);
+      if (state?.deadlineMs !== undefined && !state.absent) {
+        state.remainingMs = Math.max(0, state.deadlineMs - now);
+        state.deadlineMs = undefined;
       }
     }
   }

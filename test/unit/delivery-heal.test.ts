@@ -5,7 +5,7 @@
  * every app saw every signal exactly once, in order, and every sender got a completion.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { Session } from '../../src/index.js';
+import { createMemoryNetwork, initSession, type Session, type TransportEvents, type TransportFactory } from '../../src/index.js';
 import { connectionOf, joinRoom, rejection, settle, type Room } from './helpers.js';
 
 let room: Room | undefined;
@@ -131,6 +131,47 @@ describe('a link that dies and comes back', () => {
     room.network.restoreLink(idOf(a), idOf(b));
     expect(log).toEqual(['p1 away', 'p1 linked']);
     expect(a.linkState(connectionOf(a, b))).toBe('linked');
+  });
+});
+
+describe('a transport that reports a member back but cannot send to it yet', () => {
+  it('keeps the signals held (no 404) until the member is really back', async () => {
+    const network = createMemoryNetwork();
+    let refuse = '';
+    let aEvents: TransportEvents | undefined;
+    const wrapped: TransportFactory = (sessionId) => {
+      const inner = network.transport(sessionId);
+      return {
+        ...inner,
+        connect: (self, events, identity) => {
+          if (self.data === 'a') aEvents = events;
+          return inner.connect(self, events, identity);
+        },
+        send: (to, frame) => to !== refuse && inner.send(to, frame),
+        close: () => inner.close(),
+      };
+    };
+    const a = initSession('room', { transport: wrapped });
+    const b = initSession('room', { transport: wrapped });
+    const got: string[] = [];
+    b.on('signal', (e) => got.push(e.data));
+    await a.connect({ data: 'a' });
+    await b.connect({ data: 'b' });
+    await settle();
+    const bId = b.connection!.connectionId;
+    network.interruptLink(a.connection!.connectionId, bId);
+    const settled: (string | number)[] = [];
+    const outcomes = ['1', '2'].map((data) => a.signal({ to: connectionOf(a, b), data }).then(() => 'ok', (e) => e.code).then((o) => (settled.push(o), o)));
+    refuse = bId;
+    aEvents!.peerBack(bId); // the transport says back, but its send still fails
+    await wait(10);
+    expect([got, settled]).toEqual([[], []]); // still held: no 404
+    refuse = '';
+    network.restoreLink(a.connection!.connectionId, bId);
+    expect(await Promise.all(outcomes)).toEqual(['ok', 'ok']);
+    expect(got).toEqual(['1', '2']);
+    a.disconnect();
+    b.disconnect();
   });
 });
 
