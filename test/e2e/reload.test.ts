@@ -34,6 +34,7 @@ interface ReloadState {
   storageWarnings: string[];
   pageErrors: string[];
   sent: Record<string, 'ok' | number>;
+  joinedAtMs?: number;
 }
 type ReloadApi = {
   state: ReloadState;
@@ -81,6 +82,7 @@ describe('a page reload', () => {
 
     // Same Connection: id, creation time and data.
     expect(await alice.evaluate(() => r.self())).toEqual(aliceSelf);
+    console.log(`the reloaded page was connected ${await alice.evaluate(() => r.state.joinedAtMs)} ms after its navigation started`);
 
     // Every signal alice sent reached bob's app exactly once, in order; the reloaded page heard
     // the outcome of each one it resent, with the original ids.

@@ -48,6 +48,7 @@ async function join({ sessionId, name, peerjs, persist = true }) {
     }
   });
   await session.connect({ data: name });
+  state.joinedAtMs = Math.round(performance.now()); // since this page's navigation started
   return { ...session.connection };
 }
 
