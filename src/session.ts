@@ -14,17 +14,15 @@
  * link state goes `away` (event `connectionLinkChanged`) and Delivery holds what goes to it until
  * `peerBack` (`linked` again) or `peerLeft` (`connectionDestroyed`).
  *
- * What a stay leaves behind (with persistence, in a browser):
- * | how it ends                         | identity, outbox, delivery state                    |
- * |-------------------------------------|-----------------------------------------------------|
- * | `pagehide` (reload, tab closed)     | kept for the next page of this tab; "maybe back" goodbye |
- * | `disconnect()`, transport gave up   | forgotten: the next `connect()` is a new Connection |
- * | `connect()` failed                  | kept (a retry resumes it)                           |
+ * What a stay leaves behind (with persistence, in a browser; see `identity/continuity.ts`):
+ * `pagehide` keeps identity and outbox for the next page ("maybe back" goodbye); `disconnect()` or
+ * the transport giving up forgets them; a failed `connect()` keeps them for a retry.
  */
 import { Connection, MAX_CONNECTION_DATA_CHARS, type ConnectionInfo } from './connection.js';
 import { Delivery } from './delivery/delivery.js';
-import { Outbox, type StoredSignal } from './delivery/outbox.js';
-import { claimIdentity, loadDeliveryState, saveDeliveryState, type ClaimedIdentity, type DeliveryState, type Persistence } from './identity/store.js';
+import type { StoredSignal } from './delivery/outbox.js';
+import { Continuity, type Ending } from './identity/continuity.js';
+import type { Persistence } from './identity/store.js';
 import { Emitter } from './events.js';
 import { randomId } from './ids.js';
 import type { LinkState, SessionDisconnectEvent, SessionEvents } from './session-events.js';
@@ -50,8 +48,6 @@ export interface SessionCoreOptions {
   persistence?: Persistence | undefined;
 }
 
-/** How a stay ends, for what it leaves behind (see the table above). */
-type Ending = 'leave' | 'reload' | 'failed';
 
 /** `connect()`'s options. `data` becomes `connection.data` (at most 1000 characters). */
 export interface ConnectOptions {
@@ -100,8 +96,8 @@ export class Session extends Emitter<SessionEvents> {
 
   readonly #options: Required<Omit<SessionCoreOptions, 'persistence'>>;
   readonly #persistence: Persistence | undefined;
-  #identity: ClaimedIdentity | undefined;
-  #outbox: Outbox | undefined;
+  /** What this stay keeps for the next page of the tab (with persistence). */
+  #continuity: Continuity | undefined;
   /** Members whose link is being re-formed. */
   readonly #away = new Set<string>();
   #state: SessionState = 'disconnected';
@@ -122,7 +118,7 @@ export class Session extends Emitter<SessionEvents> {
   readonly #onPageHide = (): void => {
     if (this.#state === 'disconnected') return;
     // Without a stored identity a reload is a new Connection anyway: say a final goodbye.
-    if (!this.#identity?.stored) return this.disconnect();
+    if (!this.#continuity?.identity.stored) return this.disconnect();
     this.#teardown('clientDisconnected', true, 'reload');
   };
 
@@ -238,57 +234,30 @@ export class Session extends Emitter<SessionEvents> {
    */
   async #join(transport: Transport, data: string): Promise<{ joined: JoinResult; resumable: StoredSignal[]; abandoned: StoredSignal[] }> {
     const p = this.#persistence;
-    const warn = (reason: string) => this.emit('storageWarning', { type: 'storageWarning', target: this, reason });
-    const gone = () => new SignalError(ErrorCode.CONNECT_FAILED, 'disconnect() was called before the session connected');
-    let state: DeliveryState | undefined;
-    let resumable: StoredSignal[] = [];
-    let abandoned: StoredSignal[] = [];
     if (p) {
-      const identity = await claimIdentity(p, this.sessionId, data, warn);
-      if (this.#transport !== transport) {
-        identity.release();
-        throw gone();
-      }
-      this.#identity = identity;
-      const id = identity.info.connectionId;
-      if (identity.stored && !p.idb) warn('IndexedDB is not available: unacknowledged signals will not survive a reload');
-      this.#outbox = new Outbox(identity.stored ? p.idb : undefined, this.sessionId, id, warn);
-      if (identity.resumed) {
-        state = loadDeliveryState(p, this.sessionId, id);
-        resumable = await this.#outbox.load();
-        if (this.#transport !== transport) throw gone();
-      }
-      if (identity.abandoned) abandoned = await this.#abandon(p, identity.abandoned);
+      const warn = (reason: string) => this.emit('storageWarning', { type: 'storageWarning', target: this, reason });
+      this.#continuity = await Continuity.open(p, this.sessionId, data, warn, () => this.#transport === transport);
+      if (!this.#continuity) throw new SignalError(ErrorCode.CONNECT_FAILED, 'disconnect() was called before the session connected');
     }
-    const info = this.#identity?.info ?? { connectionId: randomId(), creationTime: Date.now(), data };
+    const continuity = this.#continuity;
+    const info = continuity?.info ?? { connectionId: randomId(), creationTime: Date.now(), data };
     const self = new Connection(info.connectionId, info.creationTime, info.data);
     this.connection = self;
-    // Ids never repeat for an identity: above what the last page used, and seeded from the clock
-    // in case that page could not save its counter (1024 ids per ms of absence to spare).
-    const firstId = p ? Math.max(Date.now() * 1024, state?.nextId ?? 0, ...resumable.map((s) => s.id + 1)) : 1;
-    const outbox = this.#outbox;
+    const outbox = continuity?.outbox;
     this.#delivery = new Delivery({
       self,
       ackTimeoutMs: this.#options.ackTimeout,
-      firstId,
-      ...(state ? { seen: state.seen } : {}),
+      firstId: continuity ? continuity.firstSignalId() : 1,
+      ...(continuity?.deliveryState ? { seen: continuity.deliveryState.seen } : {}),
       ...(outbox ? { outbox: { added: (signal) => outbox.added(signal), removed: (id) => outbox.removed(id) } } : {}),
       send: (to, frame) => transport.send(to, frame),
       connectionOf: (id) => this.#members.get(id),
       dispatch: (from, type, data) => this.#dispatchSignal(from, type, data),
       fault: (from, reason) => this.emit('peerError', { type: 'peerError', target: this, from, reason }),
     });
-    const certificate = this.#identity?.certificate;
+    const certificate = continuity?.identity.certificate;
     const joined = await transport.connect({ ...self }, this.#eventsFor(transport), certificate ? { certificate } : undefined);
-    return { joined, resumable, abandoned };
-  }
-
-  /** The outbox of an identity this tab gave up: emptied, its signals reported failed after connecting. */
-  async #abandon(p: Persistence, connectionId: string): Promise<StoredSignal[]> {
-    const old = new Outbox(p.idb, this.sessionId, connectionId, () => {});
-    const lost = await old.load();
-    await old.clear();
-    return lost;
+    return { joined, resumable: continuity?.resumable ?? [], abandoned: continuity?.abandoned ?? [] };
   }
 
   /** Transport events, bound to one transport: events from an old, closed one are ignored. */
@@ -338,8 +307,11 @@ export class Session extends Emitter<SessionEvents> {
 
   #peerBack(connectionId: string): void {
     const connection = this.#members.get(connectionId);
-    if (!connection || !this.#away.delete(connectionId)) return;
-    if (this.#announced.has(connectionId)) this.emit('connectionLinkChanged', { type: 'connectionLinkChanged', target: this, connection, state: 'linked' });
+    if (!connection) return;
+    if (this.#away.delete(connectionId) && this.#announced.has(connectionId)) {
+      this.emit('connectionLinkChanged', { type: 'connectionLinkChanged', target: this, connection, state: 'linked' });
+    }
+    // Always asked: Delivery may still hold for it (a resend the transport refused last time).
     this.#delivery!.peerBack(connectionId); // resends what it did not acknowledge, in order
   }
 
@@ -411,7 +383,8 @@ export class Session extends Emitter<SessionEvents> {
     this.#connecting = undefined;
     const delivery = this.#delivery;
     this.#delivery = undefined;
-    this.#keepOrForget(ending, delivery);
+    this.#continuity?.end(ending, delivery);
+    this.#continuity = undefined;
     // Delivery first: it sends the acks it still holds, then the transport says goodbye.
     delivery?.close(ending === 'reload' ? 'the page went away; the signal is sent again after a reload' : 'the session disconnected before every acknowledgement arrived', ending !== 'leave');
     if (ending === 'reload' && transport?.leaveForReload) transport.leaveForReload();
@@ -425,30 +398,5 @@ export class Session extends Emitter<SessionEvents> {
     this.#departed.clear();
     this.connection = undefined;
     if (announce) this.emit('sessionDisconnected', { type: 'sessionDisconnected', target: this, reason });
-  }
-
-  /** What a stay leaves for the next page of this tab, by how it ended (table at the top). */
-  #keepOrForget(ending: Ending, delivery: Delivery | undefined): void {
-    const identity = this.#identity;
-    const outbox = this.#outbox;
-    this.#identity = undefined;
-    this.#outbox = undefined;
-    if (!identity || !outbox) return;
-    const warn = (reason: string) => this.emit('storageWarning', { type: 'storageWarning', target: this, reason });
-    if (ending === 'reload') {
-      if (delivery && identity.stored) {
-        saveDeliveryState(this.#persistence!, this.sessionId, identity.info.connectionId, { nextId: delivery.nextId, seen: delivery.highWaterMarks() }, warn);
-      }
-      void outbox.flush(); // starts the last write now, while the page still runs
-      identity.release();
-    } else if (ending === 'failed') {
-      outbox.close();
-      identity.release();
-    } else {
-      // Nothing of a finished stay is resent later: the store is emptied (what Delivery.close
-      // then fails is no longer on disk) and the identity forgotten.
-      void outbox.clear();
-      identity.forget();
-    }
   }
 }

@@ -28,7 +28,9 @@
  */
 import { Connection } from '../connection.js';
 import { ErrorCode, SignalError, nameOfCode, type SignalFailure } from '../signal/errors.js';
+import { failureError } from './failure.js';
 import { decodeDeliveryFrame, type DeliveryFrame, type SignalFrame } from '../wire/signal-frames.js';
+import { AckBatcher } from './acks.js';
 import type { StoredSignal } from './outbox.js';
 
 /** Most signals awaiting acknowledgement at once; one more fails with 429. */
@@ -89,9 +91,7 @@ export class Delivery {
   /** The one ack timer, armed for the earliest running deadline. */
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
-  /** Per sender: ids to acknowledge in one frame on the next task (see #ack). */
-  readonly #ackBatches = new Map<string, number[]>();
-  #ackFlushTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #acks = new AckBatcher((to, frame) => this.#route(to, frame));
   #nextId: number;
   #closed = false;
 
@@ -188,7 +188,7 @@ export class Delivery {
     switch (frame.t) {
       case 'sig':
         if (this.#firstTime(fromId, frame.id)) this.#deps.dispatch(from, frame.type, frame.data);
-        this.#ack(fromId, frame.id);
+        this.#acks.ack(fromId, frame.id);
         return;
       case 'ack':
         this.#answer(fromId, frame.id, null);
@@ -218,23 +218,30 @@ export class Delivery {
   peerAway(connectionId: string): void {
     if (this.#closed || this.#away.has(connectionId)) return;
     this.#away.add(connectionId);
-    const now = Date.now();
-    for (const pending of this.#pending.values()) {
-      const state = pending.waiting.get(connectionId);
-      if (state?.deadlineMs !== undefined) {
-        state.remainingMs = Math.max(0, state.deadlineMs - now);
-        state.deadlineMs = undefined;
-      }
-    }
+    this.#stopClocks(connectionId);
   }
 
   /** The member is linked again: every signal it has not acknowledged is sent again, in id order. */
   peerBack(connectionId: string): void {
-    if (this.#closed || !this.#away.delete(connectionId)) return;
+    if (this.#closed || !this.#away.has(connectionId)) return;
+    // Still marked away while resending: a send refused on the way keeps the rest held, not 404.
     for (const [id, pending] of this.#pending) {
       if (pending.waiting.has(connectionId) && !this.#transmit(id, pending, connectionId)) {
-        this.peerAway(connectionId); // the link is already gone again: keep holding
+        this.#stopClocks(connectionId); // the link is already gone again: keep holding
         return;
+      }
+    }
+    this.#away.delete(connectionId);
+  }
+
+  /** Stops the ack clock of every signal waiting for `connectionId`, keeping the time left. */
+  #stopClocks(connectionId: string): void {
+    const now = Date.now();
+    for (const pending of this.#pending.values()) {
+      const state = pending.waiting.get(connectionId);
+      if (state?.deadlineMs !== undefined && !state.absent) {
+        state.remainingMs = Math.max(0, state.deadlineMs - now);
+        state.deadlineMs = undefined;
       }
     }
   }
@@ -250,7 +257,7 @@ export class Delivery {
 
   /** Sends the acknowledgements held for the next task now (a page about to go away). */
   flushAcks(): void {
-    if (!this.#closed) this.#flushAcks();
+    if (!this.#closed) this.#acks.flush();
   }
 
   /**
@@ -259,7 +266,7 @@ export class Delivery {
    */
   close(why: string, keepOutbox = false): void {
     if (this.#closed) return;
-    this.#flushAcks(); // what we received was dispatched: its senders should hear so
+    this.#acks.flush(); // what we received was dispatched: its senders should hear so
     this.#closed = true;
     const outbox = this.#deps.outbox;
     if (keepOutbox) this.#deps.outbox = undefined;
@@ -320,33 +327,6 @@ export class Delivery {
     if (this.#seen.size > MAX_TRACKED_SENDERS) this.#seen.delete(this.#seen.keys().next().value!);
     return true;
   }
-
-  /**
-   * Acknowledges signal `id` from `fromId`. The first of a burst goes at once (no latency added);
-   * those that arrive before the next task go together in one `{ t: 'ack', id, ids }` frame: a
-   * small message costs a browser ~80 µs of CPU, so one ack per 8 KB signal cost throughput.
-   */
-  #ack(fromId: string, id: number): void {
-    const batch = this.#ackBatches.get(fromId);
-    if (batch) {
-      batch.push(id);
-      return;
-    }
-    this.#route(fromId, { t: 'ack', id });
-    this.#ackBatches.set(fromId, []);
-    this.#ackFlushTimer ??= setTimeout(this.#flushAcks, 0);
-  }
-
-  readonly #flushAcks = (): void => {
-    clearTimeout(this.#ackFlushTimer);
-    this.#ackFlushTimer = undefined;
-    const batches = [...this.#ackBatches];
-    this.#ackBatches.clear();
-    for (const [to, ids] of batches) {
-      if (ids.length === 1) this.#route(to, { t: 'ack', id: ids[0]! });
-      else if (ids.length > 1) this.#route(to, { t: 'ack', id: ids[0]!, ids: ids.slice(1) });
-    }
-  };
 
   /** An ack (error null) or nak from `fromId` for signal `id`. Only a target that was asked counts. */
   #answer(fromId: string, id: number, error: { code: 400 | 413 | 429; reason: string } | null): void {
@@ -412,21 +392,6 @@ export class Delivery {
       this.#timer = undefined;
       this.#timerAt = Infinity;
     }
-    pending.settle(pending.failures.length === 0 ? null : failureError(pending));
+    pending.settle(pending.failures.length === 0 ? null : failureError(pending.signal, pending.failures, pending.delivered));
   }
-}
-
-/**
- * One error for a signal that some targets did not acknowledge. Its code is the first failure's
- * when there is one target; for several, 408 if any target timed out (it may still have the
- * signal), else the first failure's code (404 when a target left). `failures` lists them all.
- */
-function failureError(pending: Pending): SignalError {
-  const { failures, delivered, signal } = pending;
-  const first = failures[0]!;
-  const total = failures.length + delivered.length;
-  if (total === 1) return new SignalError(first.code, first.message, signal, { failures, delivered });
-  const code = failures.some((f) => f.code === ErrorCode.TIMEOUT) ? ErrorCode.TIMEOUT : first.code;
-  const list = failures.map((f) => `${f.connection.connectionId}: ${f.code} ${f.name}`).join(', ');
-  return new SignalError(code, `${failures.length} of ${total} connections did not acknowledge the signal (${list})`, signal, { failures, delivered });
 }

@@ -205,6 +205,7 @@ class Holding {
   #channel: ChannelLike | undefined;
   readonly #mine = new Set<string>();
   #answered: ((id: string) => void) | undefined;
+  #askTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(readonly p: Persistence, readonly sessionId: string, readonly held: Set<string>) {
     try {
@@ -230,13 +231,15 @@ class Holding {
     const channel = this.#channel;
     if (!channel) return Promise.resolve(false);
     return new Promise((resolve) => {
-      const timer = setTimeout(() => {
+      this.#askTimer = setTimeout(() => {
+        this.#askTimer = undefined;
         this.#answered = undefined;
         resolve(false);
       }, this.p.claimWaitMs);
       this.#answered = (answeredId) => {
         if (answeredId !== id) return;
-        clearTimeout(timer);
+        clearTimeout(this.#askTimer);
+        this.#askTimer = undefined;
         this.#answered = undefined;
         resolve(true);
       };

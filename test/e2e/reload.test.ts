@@ -34,6 +34,7 @@ interface ReloadState {
   storageWarnings: string[];
   pageErrors: string[];
   sent: Record<string, 'ok' | number>;
+  joinedAtMs?: number;
 }
 type ReloadApi = {
   state: ReloadState;
@@ -76,12 +77,12 @@ describe('a page reload', () => {
       void r.send(b, 'stall', '1500');
       r.sendMany(b, 'a2b', 10);
     }, [bobSelf.connectionId] as const);
-    await alice.waitForTimeout(300); // the outbox write (end of the sending task) commits
-    await alice.reload();
-    await waitInPage(alice, 'the reloaded alice to rejoin', () => r.isConnected(), null);
+    await alice.reload(); // at once: the outbox was written at the end of the sending task
+    await waitInPage(alice, 'the reloaded alice to rejoin', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
 
     // Same Connection: id, creation time and data.
     expect(await alice.evaluate(() => r.self())).toEqual(aliceSelf);
+    console.log(`the reloaded page was connected ${await alice.evaluate(() => r.state.joinedAtMs)} ms after its navigation started`);
 
     // Every signal alice sent reached bob's app exactly once, in order; the reloaded page heard
     // the outcome of each one it resent, with the original ids.
@@ -131,3 +132,67 @@ async function waitForOutbox(page: Page): Promise<ReloadState['outbox']> {
     await page.waitForTimeout(500);
   }
 }
+
+describe('a duplicated tab', () => {
+  it('(a copy of sessionStorage, opened with window.open) gets a new identity while the original is live', async () => {
+    const sessionId = sessionName('duplicate');
+    const alice = await openPage('alice');
+    const aliceSelf = await within(alice.evaluate((c) => r.start(c), { sessionId, name: 'alice', peerjs: peerjsOf(server) }), WAIT_MS, 'alice to join');
+    // A window opened by the page starts with a copy of its sessionStorage, as a duplicated tab does.
+    const [twin] = await Promise.all([alice.waitForEvent('popup'), alice.evaluate(() => void window.open(location.href))]);
+    await waitInPage(twin, 'the twin to join by itself (it found the copied config)', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
+    const twinSelf: Self = await twin.evaluate(() => r.self()!);
+    expect(twinSelf.connectionId).not.toBe(aliceSelf.connectionId);
+    expect(twinSelf.connectionId).toMatch(/^f[a-z2-7]{26}$/);
+    expect(twinSelf.data).toBe('alice');
+    expect(await alice.evaluate(() => r.self())).toEqual(aliceSelf);
+    await waitInPage(alice, 'alice to see her twin', (id) => r.state.connections.includes(`created ${id}`), twinSelf.connectionId);
+    expect(await twin.evaluate((a) => r.send(a, 'hello', 'from the twin'), aliceSelf.connectionId)).toBe('ok');
+    // The twin now owns its own stored identity: its reload keeps it.
+    await twin.reload();
+    await waitInPage(twin, 'the reloaded twin to rejoin', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
+    expect(await twin.evaluate(() => r.self())).toEqual(twinSelf);
+  });
+});
+
+describe('the demo', () => {
+  async function joinDemo(sessionId: string, name: string): Promise<Page> {
+    const context = await browser.newContext({ permissions: ['microphone'] });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(`${server.url}?session=${encodeURIComponent(sessionId)}`);
+    await page.fill('#display-name', name);
+    await page.click('#join');
+    await page.locator('#status[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+    return page;
+  }
+  const ownId = (page: Page) => page.locator('#connections li.me').getAttribute('data-connection-id');
+
+  it('shows each connection\'s link state, and a reloaded tab rejoins as the same connection', async () => {
+    const sessionId = sessionName('demo-reload');
+    const alice = await joinDemo(sessionId, 'Alice');
+    const bob = await joinDemo(sessionId, 'Bob');
+    const bobOnAlice = alice.locator('#connections li', { hasText: 'Bob' });
+    await bobOnAlice.waitFor({ timeout: WAIT_MS });
+    expect(await bobOnAlice.locator('.link-state').getAttribute('data-state')).toBe('linked');
+    const before = await ownId(alice);
+    expect(before).toMatch(/^f[a-z2-7]{26}$/);
+    await alice.reload();
+    await alice.locator('#status[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+    expect(await ownId(alice)).toBe(before);
+    await alice.locator('#connections li', { hasText: 'Bob' }).waitFor({ timeout: WAIT_MS });
+    await bob.locator(`#connections li[data-connection-id="${before}"]`).waitFor({ timeout: WAIT_MS });
+    // Bob's demo saw the reload as a link that went away and came back (the transport half).
+    await bob.locator('#log li', { hasText: 'Alice' }).filter({ hasText: 'linked again' }).waitFor({ timeout: WAIT_MS });
+    expect(await bob.locator('#log li', { hasText: 'Alice' }).filter({ hasText: 'is away' }).count()).toBe(1);
+    expect(await bob.locator('#log li', { hasText: 'left' }).count()).toBe(0);
+    expect(await bob.locator(`#connections li[data-connection-id="${before}"] .link-state`).getAttribute('data-state')).toBe('linked');
+    // Leaving on purpose forgets the identity: the next join is a new connection.
+    await alice.click('#leave');
+    await alice.reload();
+    await alice.fill('#display-name', 'Alice');
+    await alice.click('#join');
+    await alice.locator('#status[data-state="connected"]').waitFor({ timeout: WAIT_MS });
+    expect(await ownId(alice)).not.toBe(before);
+  });
+});

@@ -8,7 +8,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import type { UseStore } from 'idb-keyval';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryNetwork, Session, type MemoryNetwork, type OutboxSignalEvent, type Persistence, type SignalEvent } from '../../src/index.js';
+import { createMemoryNetwork, OUTBOX_MAX_CHARS, Session, type MemoryNetwork, type OutboxSignalEvent, type Persistence, type SignalEvent } from '../../src/index.js';
 import { connectionOf } from './helpers.js';
 
 /** sessionStorage of one tab; `copy()` is what a duplicated tab starts with. */
@@ -328,6 +328,30 @@ describe('storage that is not there or fails', () => {
     expect(a2.id).toBe(a.id);
     expect(datas(b.signals)).toEqual(['fine']);
   });
+
+  it('the outbox cap: past OUTBOX_MAX_CHARS on disk, one warning; what fit is resent after a reload, once each', async () => {
+    const network = createMemoryNetwork();
+    const tab = newTab();
+    const a = await openPage(network, tab, 'alice', 60_000);
+    const b = await openPage(network, undefined, 'bob');
+    network.interruptLink(a.id, b.id);
+    const size = 8000;
+    const count = Math.ceil(OUTBOX_MAX_CHARS / size) + 20;
+    const sends = Array.from({ length: count }, (_, i) => a.session.signal({ to: connectionOf(a.session, b.session), data: String(i).padEnd(size, '.') }).catch(() => {}));
+    await until('the cap warning', () => a.warnings.some((w) => /outbox holds \d+ characters on disk/.test(w)), 10_000);
+    await wait(50);
+    a.pagehide();
+    await Promise.all(sends);
+    network.restoreLink(a.id, b.id);
+    const a2 = await openPage(network, tab, 'alice', 60_000);
+    const fit = Math.floor(OUTBOX_MAX_CHARS / (size + 16 + a2.id.length + 1 + 4)); // about: each entry's characters
+    await until('the outcomes', () => a2.outbox.length > 0 && a2.outbox.length === b.signals.length, 10_000);
+    expect(a.warnings.filter((w) => /on disk/.test(w))).toHaveLength(1);
+    expect(a2.outbox.length).toBeLessThan(count);
+    expect(Math.abs(a2.outbox.length - fit)).toBeLessThanOrEqual(2);
+    expect(a2.outbox.every((e) => e.error === null)).toBe(true);
+    expect(datas(b.signals)).toEqual(Array.from({ length: a2.outbox.length }, (_, i) => String(i).padEnd(size, '.')));
+  }, 30_000);
 
   it('IndexedDB that throws (private mode, full quota): one warning, no crash, signals complete', async () => {
     const network = createMemoryNetwork();

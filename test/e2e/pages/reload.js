@@ -17,6 +17,8 @@ const state = {
   pageErrors: [],
   /** outcome of each signal this page sent: data → 'ok' | code */
   sent: {},
+  /** 'burst' signals received (bench/outbox-insitu.mjs) */
+  bursts: 0,
 };
 addEventListener('error', (e) => state.pageErrors.push(`error: ${e.message}`));
 addEventListener('unhandledrejection', (e) => state.pageErrors.push(`unhandled rejection: ${e.reason?.message ?? e.reason}`));
@@ -24,8 +26,8 @@ addEventListener('unhandledrejection', (e) => state.pageErrors.push(`unhandled r
 let session;
 const known = new Map();
 
-async function join({ sessionId, name, peerjs }) {
-  session = meshSignal.initSession(sessionId, { peerjs, iceServers: [] });
+async function join({ sessionId, name, peerjs, persist = true }) {
+  session = meshSignal.initSession(sessionId, { peerjs, iceServers: [], persist });
   session.on('connectionCreated', (e) => {
     known.set(e.connection.connectionId, e.connection);
     state.connections.push(`created ${e.connection.connectionId}`);
@@ -35,6 +37,7 @@ async function join({ sessionId, name, peerjs }) {
   session.on('outboxSignal', (e) => state.outbox.push({ id: e.signal.id, data: e.signal.data, to: e.signal.to, code: e.error ? e.error.code : null }));
   session.on('storageWarning', (e) => state.storageWarnings.push(e.reason));
   session.on('signal', (e) => {
+    if (e.type === 'burst') return void state.bursts++; // the bench's load: not logged (the log is O(n) per signal)
     const log = read(LOG, []);
     log.push({ type: e.type, data: e.data, from: e.from.connectionId });
     sessionStorage.setItem(LOG, JSON.stringify(log));
@@ -45,6 +48,7 @@ async function join({ sessionId, name, peerjs }) {
     }
   });
   await session.connect({ data: name });
+  state.joinedAtMs = Math.round(performance.now()); // since this page's navigation started
   return { ...session.connection };
 }
 
@@ -65,6 +69,23 @@ window.r = {
       const data = `${prefix}${i}`;
       session.signal({ to: target, type, data }).then(() => (state.sent[data] = 'ok'), (error) => (state.sent[data] = error.code));
     }
+  },
+  /** Sends `count` signals of `bytes` to `to` at once; resolves with the ms until all completed and the failures. */
+  async burst(to, count, bytes) {
+    const target = known.get(to);
+    const data = 'x'.repeat(bytes);
+    const start = performance.now();
+    const results = await Promise.allSettled(Array.from({ length: count }, () => session.signal({ to: target, type: 'burst', data })));
+    const failures = results.filter((x) => x.status === 'rejected');
+    return { ms: performance.now() - start, failed: failures.length, firstFailure: failures[0] ? `${failures[0].reason?.code} ${failures[0].reason?.message}` : undefined };
+  },
+  /** Sends `count` signals one after another, each after the last completed; resolves with the ms. */
+  async trickle(to, count, bytes) {
+    const target = known.get(to);
+    const data = 'x'.repeat(bytes);
+    const start = performance.now();
+    for (let i = 0; i < count; i++) await session.signal({ to: target, type: 'burst', data });
+    return { ms: performance.now() - start, failed: 0 };
   },
   send(to, type, data) {
     return session.signal({ to: known.get(to), type, data }).then(() => 'ok', (error) => error.code);
