@@ -40,6 +40,8 @@ export interface Entry {
 
 /** After a rejoin offered to the members, how long before trying again if still cut off. */
 const REJOIN_LINK_WAIT_MS = 2_000;
+/** How long after the introducer went away the lowest member takes over (see memberAway). */
+const AWAY_TAKEOVER_DELAY_MS = 1_000;
 /** Longest wait between two rejoin tries while cut off. */
 const REJOIN_MAX_DELAY_MS = 1_000;
 /** Most newcomers an introducer serves at once. */
@@ -117,9 +119,14 @@ export class Rendezvous {
    */
   memberAway(connectionId: string): void {
     if (this.destroyed || this.holding || this.introducerId !== connectionId) return;
-    if (this.mesh().isCutOff()) return; // the rejoin of the cut-off client does this
-    this.config.log?.(`the introducer ${connectionId} is away: the lowest member takes over the point`);
-    this.memberLeft(connectionId);
+    // Wait a moment: if WE lost the network, every member goes away within a heartbeat check or
+    // two, and the rejoin of the cut-off client is what must use the rendezvous, not a takeover.
+    this.after(AWAY_TAKEOVER_DELAY_MS, () => {
+      const mesh = this.mesh();
+      if (this.destroyed || this.holding || this.introducerId !== connectionId || !mesh.isAway(connectionId) || mesh.isCutOff()) return;
+      this.config.log?.(`the introducer ${connectionId} is away: the lowest member takes over the point`);
+      this.memberLeft(connectionId);
+    });
   }
 
   /** A member left: if it was the introducer and we are next in line, take over. */
@@ -327,7 +334,8 @@ export class Rendezvous {
     this.successionRunning = true;
     try {
       // Stop once someone else announced the point (its hello or `m.intro`).
-      const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined);
+      // A cut-off client gets back in by its rejoin instead.
+      const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined && !this.mesh().isCutOff());
       if (this.destroyed || typeof result === 'string') return;
       this.introducerId = result.introducerId;
       const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
