@@ -42,6 +42,10 @@ export interface Entry {
 const REJOIN_LINK_WAIT_MS = 2_000;
 /** How long after the introducer went away the lowest member takes over (see memberAway). */
 const AWAY_TAKEOVER_DELAY_MS = 1_000;
+/** A reachability probe of the server (while this client seems offline) gives up after this. */
+const PROBE_TIMEOUT_MS = 1_000;
+/** Pause between two failed probes. */
+const PROBE_PAUSE_MS = 250;
 /** Longest wait between two rejoin tries while cut off. */
 const REJOIN_MAX_DELAY_MS = 1_000;
 /** Most newcomers an introducer serves at once. */
@@ -286,11 +290,22 @@ export class Rendezvous {
     let delayMs = this.config.retryInitialMs;
     let previous: BootstrapChannel | undefined;
     try {
+      let unreachableBefore = false;
       while (!this.destroyed && stillNeeded()) {
         // The holder refuses a second m.join from us while our first channel is open.
         if (previous) this.dropChannel(previous);
         previous = undefined;
+        // Offline: a claim sent now hangs for the server timeout and may miss the moment the
+        // network comes back; a short probe every second catches it.
+        if (unreachableBefore && this.bootstrap.probe && !(await this.bootstrap.probe(PROBE_TIMEOUT_MS))) {
+          if (this.destroyed) return;
+          unreachable();
+          await this.sleep(PROBE_PAUSE_MS * (0.75 + Math.random() / 2), (wake) => (this.wakeRejoin = wake));
+          this.wakeRejoin = undefined;
+          continue;
+        }
         const result = await this.attempt();
+        unreachableBefore = result === 'unreachable';
         if (this.destroyed) return;
         if (typeof result === 'object') {
           this.introducerId = result.introducerId;
