@@ -231,6 +231,22 @@ describe('a receiver reloads', () => {
     expect(a.events).toEqual(['created alice', 'created bob', 'bob away', 'bob linked']);
   });
 
+  it('its high-water marks are saved when the page is hidden (a hidden tab may be discarded without pagehide)', async () => {
+    const network = createMemoryNetwork();
+    const tab = newTab();
+    const a = await openPage(network, undefined, 'alice');
+    const b = await openPage(network, tab, 'bob');
+    const ids: number[] = [];
+    network.drop((from, _, frame: any) => (from === a.id && frame.t === 'sig' && ids.push(frame.id), false));
+    await a.session.signal({ to: connectionOf(a.session, b.session), data: 'x' });
+    const key = `mesh-signal:room:delivery:${b.id}`;
+    expect(tab.storage.getItem(key)).toBe(null);
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
+    visibility.mockRestore();
+    expect(JSON.parse(tab.storage.getItem(key)!).seen).toEqual([[a.id, ids[0]]]);
+  });
+
   it('acknowledgements it holds go out on pagehide', async () => {
     const network = createMemoryNetwork();
     const a = await openPage(network, undefined, 'alice');
