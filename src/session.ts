@@ -27,6 +27,7 @@ import { Emitter } from './events.js';
 import { randomId } from './ids.js';
 import type { LinkState, SessionDisconnectEvent, SessionEvents } from './session-events.js';
 import { ErrorCode, SignalError } from './signal/errors.js';
+import { complete, type Completion } from './signal/completion.js';
 import { checkSignal, type CheckedSignal, type SignalOptions } from './signal/validate.js';
 import type { JoinResult, LeaveReason, Transport, TransportEvents, TransportFactory } from './transport/types.js';
 
@@ -54,29 +55,11 @@ export interface ConnectOptions {
   data?: string;
 }
 
-type Completion = (error: SignalError | null) => void;
-
 interface QueuedSignal {
   checked: CheckedSignal;
   signal: unknown;
   resolve(): void;
   reject(error: SignalError): void;
-}
-
-const noop = () => {};
-
-function report(error: unknown): void {
-  if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-  else setTimeout(() => { throw error; });
-}
-
-/** Calls an app's completion handler once the promise settles; a throwing handler is reported. */
-function complete(promise: Promise<void>, handler: Completion | undefined): Promise<void> {
-  if (typeof handler === 'function') {
-    promise.then(() => handler(null), (error: SignalError) => handler(error)).catch(report);
-    promise.catch(noop); // the handler heard it: the promise must not also reject unhandled
-  }
-  return promise;
 }
 
 /**
@@ -120,6 +103,11 @@ export class Session extends Emitter<SessionEvents> {
     // Without a stored identity a reload is a new Connection anyway: say a final goodbye.
     if (!this.#continuity?.identity.stored) return this.disconnect();
     this.#teardown('clientDisconnected', true, 'reload');
+  };
+
+  /** A hidden tab may be discarded without `pagehide`: save what a reload needs now. */
+  readonly #onVisibility = (): void => {
+    if (globalThis.document?.visibilityState === 'hidden') this.#continuity?.save(this.#delivery);
   };
 
   constructor(sessionId: string, options: SessionCoreOptions) {
@@ -199,6 +187,7 @@ export class Session extends Emitter<SessionEvents> {
     this.#state = 'connecting';
     this.#transport = transport;
     globalThis.addEventListener?.('pagehide', this.#onPageHide);
+    globalThis.document?.addEventListener?.('visibilitychange', this.#onVisibility);
     this.#connecting = this.#join(transport, data).then(
       ({ joined, resumable, abandoned }) => {
         if (this.#transport !== transport) throw new SignalError(ErrorCode.CONNECT_FAILED, 'disconnect() was called before the session connected');
@@ -380,6 +369,7 @@ export class Session extends Emitter<SessionEvents> {
     this.#transport = undefined;
     this.#state = 'disconnected';
     globalThis.removeEventListener?.('pagehide', this.#onPageHide);
+    globalThis.document?.removeEventListener?.('visibilitychange', this.#onVisibility);
     this.#connecting = undefined;
     const delivery = this.#delivery;
     this.#delivery = undefined;

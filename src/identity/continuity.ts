@@ -16,6 +16,12 @@ import { claimIdentity, loadDeliveryState, saveDeliveryState, type ClaimedIdenti
 
 export type Ending = 'reload' | 'leave' | 'failed';
 
+/** What is saved of Delivery across a reload. */
+interface DeliveryLike {
+  nextId: number;
+  highWaterMarks(): [string, number][];
+}
+
 export class Continuity {
   private constructor(
     readonly identity: ClaimedIdentity,
@@ -67,14 +73,22 @@ export class Continuity {
     return Math.max(Date.now() * 1024, this.deliveryState?.nextId ?? 0, ...this.resumable.map((s) => s.id + 1));
   }
 
+  /**
+   * Saves the delivery state and starts any queued outbox write: on a reload, and whenever the page
+   * is hidden (a hidden tab may be discarded without `pagehide`, mobile browsers do).
+   */
+  save(delivery: DeliveryLike | undefined): void {
+    if (delivery && this.identity.stored) {
+      saveDeliveryState(this.persistence, this.sessionId, this.identity.info.connectionId, { nextId: delivery.nextId, seen: delivery.highWaterMarks() }, this.warn);
+    }
+    void this.outbox.flush();
+  }
+
   /** Ends the stay (see the table above). `delivery` gives the state to save on a reload. */
-  end(ending: Ending, delivery: { nextId: number; highWaterMarks(): [string, number][] } | undefined): void {
+  end(ending: Ending, delivery: DeliveryLike | undefined): void {
     const { identity, outbox } = this;
     if (ending === 'reload') {
-      if (delivery && identity.stored) {
-        saveDeliveryState(this.persistence, this.sessionId, identity.info.connectionId, { nextId: delivery.nextId, seen: delivery.highWaterMarks() }, this.warn);
-      }
-      void outbox.flush(); // starts the last write now, while the page still runs
+      this.save(delivery);
       identity.release();
     } else if (ending === 'failed') {
       outbox.close();

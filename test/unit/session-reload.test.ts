@@ -134,6 +134,25 @@ describe('a sender reloads with signals unacknowledged', () => {
     expect(later[0]!).toBeGreaterThan(Math.max(...sigIds.slice(0, 10))); // ids never repeat across reloads
   });
 
+  it('the id counter saved on pagehide wins over the clock (a clock set back cannot make ids repeat)', async () => {
+    const network = createMemoryNetwork();
+    const tab = newTab();
+    const a = await openPage(network, tab, 'alice');
+    const b = await openPage(network, undefined, 'bob');
+    await a.session.signal({ to: connectionOf(a.session, b.session), data: 'before' });
+    a.pagehide();
+    const key = `mesh-signal:room:delivery:${a.id}`;
+    const saved = JSON.parse(tab.storage.getItem(key)!);
+    const ahead = Date.now() * 1024 + 10 ** 12; // as if the clock had been 16 minutes ahead on the last page
+    tab.storage.setItem(key, JSON.stringify({ ...saved, nextId: ahead }));
+    const ids: number[] = [];
+    network.drop((from, _, frame: any) => (from === a.id && frame.t === 'sig' && ids.push(frame.id), false));
+    const a2 = await openPage(network, tab, 'alice');
+    await a2.session.signal({ to: connectionOf(a2.session, b.session), data: 'after' });
+    expect(ids).toEqual([ahead]);
+    expect(datas(b.signals)).toEqual(['before', 'after']);
+  });
+
   it('signals the receiver never got arrive once each, in order, before anything the next page sends', async () => {
     const network = createMemoryNetwork();
     const tab = newTab();
@@ -210,6 +229,22 @@ describe('a receiver reloads', () => {
     expect(datas(b.signals)).toEqual(seq('r', 3));
     expect(b2.signals).toEqual([]);
     expect(a.events).toEqual(['created alice', 'created bob', 'bob away', 'bob linked']);
+  });
+
+  it('its high-water marks are saved when the page is hidden (a hidden tab may be discarded without pagehide)', async () => {
+    const network = createMemoryNetwork();
+    const tab = newTab();
+    const a = await openPage(network, undefined, 'alice');
+    const b = await openPage(network, tab, 'bob');
+    const ids: number[] = [];
+    network.drop((from, _, frame: any) => (from === a.id && frame.t === 'sig' && ids.push(frame.id), false));
+    await a.session.signal({ to: connectionOf(a.session, b.session), data: 'x' });
+    const key = `mesh-signal:room:delivery:${b.id}`;
+    expect(tab.storage.getItem(key)).toBe(null);
+    const visibility = vi.spyOn(document, 'visibilityState', 'get').mockReturnValue('hidden');
+    document.dispatchEvent(new Event('visibilitychange'));
+    visibility.mockRestore();
+    expect(JSON.parse(tab.storage.getItem(key)!).seen).toEqual([[a.id, ids[0]]]);
   });
 
   it('acknowledgements it holds go out on pagehide', async () => {
