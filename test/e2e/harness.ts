@@ -1,27 +1,18 @@
 /**
- * Shared pieces of the browser suite: one Chromium per test file, a real server (static files +
- * PeerServer) on 127.0.0.1, and pages that load dist/mesh-signal.js like an app does.
+ * Shared pieces of the browser suite: one browser per engine per test file, a real server (static
+ * files + PeerServer) on 127.0.0.1, and pages that load dist/mesh-signal.js like an app does.
+ * The engine is a parameter (engines.ts): a test file runs its tests once per engine with
+ * `describe.each(ENGINES)`, and a mixed session opens pages of both engines in one mesh.
  *
- * Run only inside the loopback namespace: `npm run build && scripts/loopback.sh npx vitest run --project e2e`.
+ * Run inside the lab-LAN namespace: `npm run build && scripts/lab.sh npx vitest run --project e2e`
+ * (Chromium alone also runs in the loopback namespace, scripts/loopback.sh).
  */
 import { resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer, type StartServerOptions } from '../../server/app.mjs';
+import { chromiumBrowser, launchEngine, launchPlaywrightChromium, type Engine, type EngineBrowser, type PageDriver } from './engines.js';
 
-/** Flags measured to give loopback ICE candidates here (see the testing reference). */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-];
-
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { ALL_ENGINES, CHROMIUM_PATH, ENGINES, FIREFOX_PATH, network, type Engine, type EngineBrowser, type PageDriver } from './engines.js';
 
 /**
  * Default wait for anything networked. A mesh of 8 pages forms in ~3-8 s here; the margin is for
@@ -29,8 +20,27 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 export const WAIT_MS = 30_000;
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/**
+ * Starts a browser. With an engine: that engine behind the common page driver. Without one (the
+ * older form): Playwright's own Chromium, set up for the current network, as before.
+ */
+export function launchBrowser(): Promise<Browser>;
+export function launchBrowser(engine: Engine): Promise<EngineBrowser>;
+export function launchBrowser(engine?: Engine): Promise<Browser | EngineBrowser> {
+  return engine === undefined ? launchPlaywrightChromium() : launchEngine(engine);
+}
+
+/** Either form `launchBrowser` returns. */
+export type AnyBrowser = Browser | EngineBrowser;
+
+const wrapped = new WeakMap<Browser, EngineBrowser>();
+/** The common driver's view of a browser (a Playwright Browser is Chromium). */
+export function engineBrowser(browser: AnyBrowser): EngineBrowser {
+  if ('engine' in browser) return browser;
+  const playwright = browser as Browser;
+  let engine = wrapped.get(playwright);
+  if (!engine) wrapped.set(playwright, (engine = chromiumBrowser(playwright)));
+  return engine;
 }
 
 /**
@@ -80,15 +90,14 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
 
 /** Polls `predicate` in the page until it returns true; fails with `what` after `ms`. */
 export async function waitInPage<A>(
-  page: Page,
+  page: PageDriver,
   what: string,
   predicate: (arg: A) => boolean,
   arg: A,
   ms = WAIT_MS,
 ): Promise<void> {
   try {
-    // (Playwright's own typing of the argument, Unboxed<A>, does not unify with a generic A.)
-    await page.waitForFunction(predicate as (arg: unknown) => boolean, arg as unknown, { timeout: ms, polling: 50 });
+    await page.waitForFunction(predicate, arg, { timeout: ms, polling: 50 });
   } catch (error) {
     throw new Error(`timed out after ${ms} ms waiting for ${what}: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -102,6 +111,7 @@ export interface PageState {
   typed: Record<string, { type: string; data: string; from: string }[]>;
   sessionEvents: string[];
   pageErrors: string[];
+  peerErrors: { from?: string; reason: string }[];
 }
 
 /** One RTCPeerConnection the page created (pages/record-rtc.js). */
@@ -153,20 +163,37 @@ export class TestPage {
   id = '';
   private constructor(
     readonly name: string,
-    readonly context: BrowserContext,
-    readonly page: Page,
+    readonly page: PageDriver,
   ) {}
 
-  /** Opens the e2e page; `connect()` joins a session. */
-  static async open(browser: Browser, server: RunningServer, name: string): Promise<TestPage> {
-    // A granted media permission is what makes Chromium expose 127.0.0.1 candidates.
-    const context = await browser.newContext({ permissions: ['microphone'] });
-    const page = await context.newPage();
-    const testPage = new TestPage(name, context, page);
-    page.on('pageerror', (error) => console.error(`[${name}] page error: ${error.message}`));
+  get engine(): Engine {
+    return this.page.engine;
+  }
+
+  /** Closing the context is closing the page (each page has its own): kept for older callers. */
+  get context(): { close(): Promise<void> } {
+    return { close: () => this.close() };
+  }
+
+  /** Opens the e2e page in `browser` (either engine); `connect()` joins a session. */
+  static async open(browser: AnyBrowser, server: RunningServer, name: string): Promise<TestPage> {
+    const page = await engineBrowser(browser).newPage();
+    const testPage = new TestPage(name, page);
+    page.on('pageerror', (error) => console.error(`[${name} ${page.engine}] page error: ${error.message}`));
     await page.goto(`${server.url}e2e/index.html`);
-    await waitInPage(page, `the e2e page of ${name} to load mesh-signal.js`, () => (globalThis as { tReady?: boolean }).tReady === true, null);
+    await testPage.waitForReady();
     return testPage;
+  }
+
+  /** Reloads the page (a fresh document: it must `connect()` again). */
+  async reload(): Promise<void> {
+    this.id = '';
+    await this.page.reload();
+    await this.waitForReady();
+  }
+
+  private waitForReady(): Promise<void> {
+    return waitInPage(this.page, `the e2e page of ${this.name} to load mesh-signal.js`, () => (globalThis as { tReady?: boolean }).tReady === true, null);
   }
 
   /** Joins `sessionId`; resolves with the own connection id. */
@@ -248,26 +275,48 @@ export class TestPage {
     );
   }
 
+  /** ICE candidates this page's connections gathered and received (recorded by pages/record-rtc.js). */
+  candidates(): Promise<{ local: string[]; remote: string[] }> {
+    return this.page.evaluate(() => (globalThis as unknown as { rtcCandidates: { local: string[]; remote: string[] } }).rtcCandidates);
+  }
+
   async close(): Promise<void> {
-    await this.context.close();
+    await this.page.close();
   }
 }
 
+/** A page to open: its name, and the browser (engine) it opens in. */
+export interface PageSpec {
+  browser: AnyBrowser;
+  name: string;
+}
+
 /**
- * Opens `names.length` pages and connects them (one after another, or all at once), then waits
- * until every page sees every other.
+ * Opens one page per spec (each in its own browser, so one mesh can mix engines) and connects
+ * them (one after another in the given order — the first is the introducer — or all at once),
+ * then waits until every page sees every other.
  */
-export async function formMesh(
-  browser: Browser,
+export async function formMeshOf(
   server: RunningServer,
   sessionId: string,
-  names: string[],
+  specs: PageSpec[],
   { concurrent = false } = {},
 ): Promise<TestPage[]> {
-  const pages = await Promise.all(names.map((name) => TestPage.open(browser, server, name)));
+  const pages = await Promise.all(specs.map(({ browser, name }) => TestPage.open(browser, server, name)));
   if (concurrent) await Promise.all(pages.map((page) => page.connect(sessionId, server)));
   else for (const page of pages) await page.connect(sessionId, server);
   const ids = pages.map((p) => p.id);
-  await Promise.all(pages.map((p) => p.waitForLive(ids, Math.max(WAIT_MS, names.length * 6_000))));
+  await Promise.all(pages.map((p) => p.waitForLive(ids, Math.max(WAIT_MS, specs.length * 6_000))));
   return pages;
+}
+
+/** `formMeshOf` with every page in one browser. */
+export function formMesh(
+  browser: AnyBrowser,
+  server: RunningServer,
+  sessionId: string,
+  names: string[],
+  options: { concurrent?: boolean } = {},
+): Promise<TestPage[]> {
+  return formMeshOf(server, sessionId, names.map((name) => ({ browser, name })), options);
 }

@@ -1,10 +1,13 @@
 // Runs before the library loads: records the configuration of every RTCPeerConnection the page
 // creates and whether it ever gathered candidates (setLocalDescription), so a test can check that
-// no STUN/TURN server is ever contacted (offline LAN sessions).
+// no STUN/TURN server is ever contacted (offline LAN sessions); and the ICE candidates gathered
+// and received, so a test can check what kind of address a page shows its peers.
 (() => {
   const Native = window.RTCPeerConnection;
   const configs = [];
+  const candidates = { local: [], remote: [] };
   window.rtcConfigs = configs;
+  window.rtcCandidates = candidates;
   function Recorded(config, ...rest) {
     const record = { iceServers: JSON.parse(JSON.stringify(config?.iceServers ?? null)), gathered: false, stack: new Error().stack?.split('\n').slice(2, 5).join(' | ') };
     configs.push(record);
@@ -13,6 +16,14 @@
     pc.setLocalDescription = (...args) => {
       record.gathered = true;
       return setLocal(...args);
+    };
+    pc.addEventListener('icecandidate', (e) => {
+      if (e.candidate?.candidate) candidates.local.push(e.candidate.candidate);
+    });
+    const addRemote = pc.addIceCandidate.bind(pc);
+    pc.addIceCandidate = (candidate, ...more) => {
+      if (candidate?.candidate) candidates.remote.push(candidate.candidate);
+      return addRemote(candidate, ...more);
     };
     return pc;
   }
