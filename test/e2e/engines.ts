@@ -230,8 +230,18 @@ function firefoxBrowser(browser: PuppeteerBrowser): EngineBrowser {
   };
 }
 
+export interface LaunchOptions {
+  /**
+   * Firefox only: `'address'` makes it show its peers its real host address instead of an mDNS
+   * name (`media.peerconnection.ice.obfuscate_host_addresses` off). Default `'mdns'`, as users
+   * have it. Mixed-engine sessions need `'address'` for now: see docs/e2e.md, "Chromium and
+   * Firefox mDNS names".
+   */
+  firefoxHostCandidates?: 'mdns' | 'address';
+}
+
 /** Starts one browser of `engine`, set up for the current network. */
-export async function launchEngine(engine: Engine): Promise<EngineBrowser> {
+export async function launchEngine(engine: Engine, { firefoxHostCandidates = 'mdns' }: LaunchOptions = {}): Promise<EngineBrowser> {
   if (engine === 'chromium') return chromiumBrowser(await launchPlaywrightChromium());
   if (network() !== 'lab') {
     throw new Error('Firefox gathers no ICE candidates in a namespace with only lo: run the e2e suite through scripts/lab.sh');
@@ -241,7 +251,11 @@ export async function launchEngine(engine: Engine): Promise<EngineBrowser> {
     executablePath: FIREFOX_PATH,
     headless: true,
     // Nothing to fetch on an offline LAN; the profile is a fresh temporary one per launch.
-    extraPrefsFirefox: { 'network.captive-portal-service.enabled': false, 'network.connectivity-service.enabled': false },
+    extraPrefsFirefox: {
+      'network.captive-portal-service.enabled': false,
+      'network.connectivity-service.enabled': false,
+      ...(firefoxHostCandidates === 'address' ? { 'media.peerconnection.ice.obfuscate_host_addresses': false } : {}),
+    },
   });
   return firefoxBrowser(browser);
 }

@@ -10,9 +10,9 @@
 import { resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { startServer, type RunningServer, type StartServerOptions } from '../../server/app.mjs';
-import { chromiumBrowser, launchEngine, launchPlaywrightChromium, type Engine, type EngineBrowser, type PageDriver } from './engines.js';
+import { chromiumBrowser, launchEngine, launchPlaywrightChromium, type Engine, type EngineBrowser, type LaunchOptions, type PageDriver } from './engines.js';
 
-export { ALL_ENGINES, CHROMIUM_PATH, ENGINES, FIREFOX_PATH, network, type Engine, type EngineBrowser, type PageDriver } from './engines.js';
+export { ALL_ENGINES, CHROMIUM_PATH, ENGINES, FIREFOX_PATH, network, type Engine, type EngineBrowser, type LaunchOptions, type PageDriver } from './engines.js';
 
 /**
  * Default wait for anything networked. A mesh of 8 pages forms in ~3-8 s here; the margin is for
@@ -28,6 +28,27 @@ export function launchBrowser(): Promise<Browser>;
 export function launchBrowser(engine: Engine): Promise<EngineBrowser>;
 export function launchBrowser(engine?: Engine): Promise<Browser | EngineBrowser> {
   return engine === undefined ? launchPlaywrightChromium() : launchEngine(engine);
+}
+
+/** One running browser of each engine, for sessions that mix them. */
+export type Browsers = Record<Engine, EngineBrowser> & { close(): Promise<void> };
+
+/** Starts Chromium and Firefox side by side; `TestPage.open(browsers.firefox, …)` opens a page in one. */
+export async function launchBrowsers(options: LaunchOptions = {}): Promise<Browsers> {
+  const launched = await Promise.allSettled([launchEngine('chromium', options), launchEngine('firefox', options)]);
+  const failed = launched.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(launched.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    throw failed.reason;
+  }
+  const [chromium, firefox] = launched.map((r) => (r as PromiseFulfilledResult<EngineBrowser>).value) as [EngineBrowser, EngineBrowser];
+  return {
+    chromium,
+    firefox,
+    close: async () => {
+      await Promise.all([chromium.close(), firefox.close()]);
+    },
+  };
 }
 
 /** Either form `launchBrowser` returns. */
@@ -121,6 +142,11 @@ export interface RtcRecord {
   gathered: boolean;
   /** where it was created, for a failure message */
   stack: string;
+  /** "ms-since-created candidate-line", gathered here / received from the peer */
+  local: string[];
+  remote: string[];
+  /** "ms-since-created iceConnectionState" */
+  states: string[];
 }
 
 export interface SendResult {
