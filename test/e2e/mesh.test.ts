@@ -52,9 +52,10 @@ describe.each(ENGINES)('%s', (engine) => {
       // On the lab LAN each engine shows its peers only mDNS names (as for real users), never an
       // address; on loopback Chromium's flag and permission make it 127.0.0.1.
       for (const page of pages) {
-        const { local, remote } = await page.candidates();
+        // (Only what a page gathered: a pair may connect on a peer-reflexive candidate before the
+        // other side's trickled candidates arrive, so what it received is timing.)
+        const { local } = await page.candidates();
         expect(local.length, `${page.name} gathered candidates`).toBeGreaterThan(0);
-        expect(remote.length, `${page.name} received candidates`).toBeGreaterThan(0);
         const pattern = network() === 'lab' ? /^[0-9a-f-]{36}\.local$/ : /^127\.0\.0\.1$/;
         for (const line of local) expect(candidateAddress(line), line).toMatch(pattern);
       }
