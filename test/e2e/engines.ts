@@ -11,7 +11,7 @@
  */
 import { networkInterfaces } from 'node:os';
 import { chromium, type Browser as PlaywrightBrowser, type Page as PlaywrightPage } from 'playwright-core';
-import puppeteer, { type Browser as PuppeteerBrowser, type Page as PuppeteerPage } from 'puppeteer-core';
+import puppeteer, { type Browser as PuppeteerBrowser, type BrowserContext as PuppeteerContext, type Page as PuppeteerPage } from 'puppeteer-core';
 
 export type Engine = 'chromium' | 'firefox';
 
@@ -94,6 +94,12 @@ export interface PageDriver {
   /** Sets a field's value as typing would end (an `input` event), in one step however long. */
   fill(selector: string, value: string): Promise<void>;
   screenshot(path: string, options?: { fullPage?: boolean }): Promise<void>;
+  /**
+   * Puts the page in a background tab (`document.hidden`), where browsers throttle its timers.
+   * Firefox: a blank tab opened over it in its window. Absent for Chromium: headless Chromium
+   * under Playwright keeps every page visible (even a minimized window).
+   */
+  hide?(): Promise<void>;
   /** Closes the page and its own context (storage). */
   close(): Promise<void>;
 }
@@ -160,7 +166,7 @@ class PuppeteerDriver implements PageDriver {
   readonly engine = 'firefox' as const;
   constructor(
     private readonly page: PuppeteerPage,
-    private readonly close_: () => Promise<void>,
+    private readonly context: PuppeteerContext,
   ) {}
   async goto(url: string) {
     await this.page.goto(url);
@@ -195,8 +201,14 @@ class PuppeteerDriver implements PageDriver {
   async screenshot(path: string, { fullPage = false } = {}) {
     await this.page.screenshot({ path: path as `${string}.png`, fullPage });
   }
-  close() {
-    return this.close_();
+  async hide() {
+    // A new tab opens in the window that was last active: make that this page's window first.
+    await this.page.bringToFront();
+    const cover = await this.context.newPage();
+    await cover.goto('about:blank');
+  }
+  async close() {
+    await this.context.close();
   }
 }
 
@@ -224,7 +236,7 @@ function firefoxBrowser(browser: PuppeteerBrowser): EngineBrowser {
       const context = await browser.createBrowserContext();
       const page = await context.newPage({ type: 'window' });
       if (viewport) await page.setViewport(viewport);
-      return new PuppeteerDriver(page, () => context.close());
+      return new PuppeteerDriver(page, context);
     },
     close: () => browser.close(),
   };
