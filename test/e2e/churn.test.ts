@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { ENGINES, formMesh, launchBrowser, sessionName, startTestServer, TestPage, type EngineBrowser } from './harness.js';
+import { ENGINES, formMesh, launchBrowser, sessionName, startTestServer, TestPage, type EngineBrowser, type EnginePage } from './harness.js';
 
 /** "In seconds": how long the others may take to notice a closed page. */
 const LEAVE_NOTICE_MS = 10_000;
@@ -12,7 +12,7 @@ const LEAVE_NOTICE_MS = 10_000;
 describe.each(ENGINES)('%s', (engine) => {
   let browser: EngineBrowser;
   let server: RunningServer;
-  let pages: TestPage[] = [];
+  let pages: EnginePage[] = [];
 
   beforeAll(async () => {
     [browser, server] = await Promise.all([launchBrowser(engine), startTestServer()]);
@@ -29,7 +29,7 @@ describe.each(ENGINES)('%s', (engine) => {
   describe('pages leave', () => {
     it('a closed page → connectionDestroyed on the others within seconds, and a signal to it → 404', async () => {
       pages = await formMesh(browser, server, sessionName('close'), ['ann', 'ben', 'cat']);
-      const [ann, ben, cat] = pages as [TestPage, TestPage, TestPage];
+      const [ann, ben, cat] = pages as [EnginePage, EnginePage, EnginePage];
       await cat.close();
       await Promise.all([ann.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS), ben.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS)]);
       for (const page of [ann, ben]) {
@@ -45,7 +45,7 @@ describe.each(ENGINES)('%s', (engine) => {
 
     it('a signal to a page that closes before acknowledging fails with 404, not silence', async () => {
       pages = await formMesh(browser, server, sessionName('vanish'), ['ann', 'dan']);
-      const [ann, dan] = pages as [TestPage, TestPage];
+      const [ann, dan] = pages as [EnginePage, EnginePage];
       await dan.close();
       // Sent at once: ann may not know yet that dan is gone; the signal must still fail.
       expect(await ann.send({ to: dan.id, type: 'into-the-void', data: 'x' })).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
@@ -54,7 +54,7 @@ describe.each(ENGINES)('%s', (engine) => {
     it('the introducer (first page) closes → the others keep signalling and a new page still joins', async () => {
       const sessionId = sessionName('introducer');
       pages = await formMesh(browser, server, sessionId, ['first', 'second', 'third']);
-      const [first, second, third] = pages as [TestPage, TestPage, TestPage];
+      const [first, second, third] = pages as [EnginePage, EnginePage, EnginePage];
       await first.close();
       await Promise.all([second.waitForLive([second.id, third.id], LEAVE_NOTICE_MS), third.waitForLive([second.id, third.id], LEAVE_NOTICE_MS)]);
 
@@ -80,7 +80,7 @@ describe.each(ENGINES)('%s', (engine) => {
       const own = await startTestServer();
       try {
         pages = await formMesh(browser, own, sessionName('no-server'), ['ann', 'ben', 'cat']);
-        const [ann, ben, cat] = pages as [TestPage, TestPage, TestPage];
+        const [ann, ben, cat] = pages as [EnginePage, EnginePage, EnginePage];
         await own.close();
 
         expect(await ann.send({ type: 'without-server', data: 'broadcast' })).toEqual({ ok: true });

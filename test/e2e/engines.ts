@@ -212,6 +212,11 @@ class PuppeteerDriver implements PageDriver {
   }
 }
 
+/** The common driver over a Playwright page; `close()` closes its context too. */
+export function playwrightDriver(page: PlaywrightPage): PageDriver {
+  return new PlaywrightDriver(page, true);
+}
+
 /** Chromium through Playwright: one context per page. */
 export function chromiumBrowser(browser: PlaywrightBrowser): EngineBrowser {
   return {

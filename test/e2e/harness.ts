@@ -8,9 +8,9 @@
  * (Chromium alone also runs in the loopback namespace, scripts/loopback.sh).
  */
 import { resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer, type StartServerOptions } from '../../server/app.mjs';
-import { chromiumBrowser, launchEngine, launchPlaywrightChromium, type Engine, type EngineBrowser, type LaunchOptions, type PageDriver } from './engines.js';
+import { chromiumBrowser, chromiumContextOptions, launchEngine, launchPlaywrightChromium, playwrightDriver, type Engine, type EngineBrowser, type LaunchOptions, type PageDriver } from './engines.js';
 
 export { ALL_ENGINES, CHROMIUM_PATH, ENGINES, FIREFOX_PATH, network, type Engine, type EngineBrowser, type LaunchOptions, type PageDriver } from './engines.js';
 
@@ -109,16 +109,19 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   }
 }
 
-/** Polls `predicate` in the page until it returns true; fails with `what` after `ms`. */
+/**
+ * Polls `predicate` in the page until it returns true; fails with `what` after `ms`. Takes a
+ * driver page or a Playwright page (their `waitForFunction` is called the same way).
+ */
 export async function waitInPage<A>(
-  page: PageDriver,
+  page: PageDriver | Page,
   what: string,
   predicate: (arg: A) => boolean,
   arg: A,
   ms = WAIT_MS,
 ): Promise<void> {
   try {
-    await page.waitForFunction(predicate, arg, { timeout: ms, polling: 50 });
+    await (page as PageDriver).waitForFunction(predicate, arg, { timeout: ms, polling: 50 });
   } catch (error) {
     throw new Error(`timed out after ${ms} ms waiting for ${what}: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -184,29 +187,47 @@ type PageApi = {
 };
 declare const t: PageApi;
 
-/** One browser page in its own context (its own storage, as a separate user would be). */
-export class TestPage {
+/**
+ * One browser page in its own context (its own storage, as a separate user would be). `page` is
+ * the common driver (`PageDriver`) when opened in an `EngineBrowser`, and Playwright's own `Page`
+ * when opened in a Playwright `Browser` (the older form, still the default type); the methods
+ * below work the same for both.
+ */
+export class TestPage<P extends PageDriver | Page = Page> {
   id = '';
   private constructor(
     readonly name: string,
-    readonly page: PageDriver,
+    readonly page: P,
+    private readonly driver: PageDriver,
+    private readonly playwrightContext?: BrowserContext,
   ) {}
 
   get engine(): Engine {
-    return this.page.engine;
+    return this.driver.engine;
   }
 
-  /** Closing the context is closing the page (each page has its own): kept for older callers. */
-  get context(): { close(): Promise<void> } {
-    return { close: () => this.close() };
+  /** The page's own context: Playwright's for a Playwright page; otherwise one that can only close. */
+  get context(): BrowserContext | { close(): Promise<void> } {
+    return this.playwrightContext ?? { close: () => this.close() };
   }
 
   /** Opens the e2e page in `browser` (either engine); `connect()` joins a session. */
-  static async open(browser: AnyBrowser, server: RunningServer, name: string): Promise<TestPage> {
-    const page = await engineBrowser(browser).newPage();
-    const testPage = new TestPage(name, page);
-    page.on('pageerror', (error) => console.error(`[${name} ${page.engine}] page error: ${error.message}`));
-    await page.goto(`${server.url}e2e/index.html`);
+  static open(browser: Browser, server: RunningServer, name: string): Promise<TestPage<Page>>;
+  static open(browser: EngineBrowser, server: RunningServer, name: string): Promise<TestPage<PageDriver>>;
+  static open(browser: AnyBrowser, server: RunningServer, name: string): Promise<TestPage<PageDriver | Page>>;
+  static async open(browser: AnyBrowser, server: RunningServer, name: string): Promise<TestPage<PageDriver | Page>> {
+    let testPage: TestPage<PageDriver | Page>;
+    if ('engine' in browser) {
+      const driver = await browser.newPage();
+      testPage = new TestPage<PageDriver | Page>(name, driver, driver);
+    } else {
+      const context = await browser.newContext(chromiumContextOptions());
+      const page = await context.newPage();
+      testPage = new TestPage<PageDriver | Page>(name, page, playwrightDriver(page), context);
+    }
+    const { driver } = testPage;
+    driver.on('pageerror', (error) => console.error(`[${name} ${driver.engine}] page error: ${error.message}`));
+    await driver.goto(`${server.url}e2e/index.html`);
     await testPage.waitForReady();
     return testPage;
   }
@@ -214,18 +235,18 @@ export class TestPage {
   /** Reloads the page (a fresh document: it must `connect()` again). */
   async reload(): Promise<void> {
     this.id = '';
-    await this.page.reload();
+    await this.driver.reload();
     await this.waitForReady();
   }
 
   private waitForReady(): Promise<void> {
-    return waitInPage(this.page, `the e2e page of ${this.name} to load mesh-signal.js`, () => (globalThis as { tReady?: boolean }).tReady === true, null);
+    return waitInPage(this.driver, `the e2e page of ${this.name} to load mesh-signal.js`, () => (globalThis as { tReady?: boolean }).tReady === true, null);
   }
 
   /** Joins `sessionId`; resolves with the own connection id. */
   async connect(sessionId: string, server: RunningServer, options: object = {}): Promise<string> {
     this.id = await within(
-      this.page.evaluate(([s, n, p, o]) => t.connect(s, n, p, o), [sessionId, this.name, peerjsOf(server), options] as const),
+      this.driver.evaluate(([s, n, p, o]) => t.connect(s, n, p, o), [sessionId, this.name, peerjsOf(server), options] as const),
       WAIT_MS,
       `${this.name} to connect to session ${sessionId}`,
     );
@@ -233,36 +254,36 @@ export class TestPage {
   }
 
   state(): Promise<PageState> {
-    return this.page.evaluate(() => t.state);
+    return this.driver.evaluate(() => t.state);
   }
 
   liveIds(): Promise<string[]> {
-    return this.page.evaluate(() => t.liveIds());
+    return this.driver.evaluate(() => t.liveIds());
   }
 
   /** iceServers of every RTCPeerConnection this page created (recorded by pages/record-rtc.js). */
   rtcConfigs(): Promise<RtcRecord[]> {
-    return this.page.evaluate(() => (globalThis as unknown as { rtcConfigs: RtcRecord[] }).rtcConfigs);
+    return this.driver.evaluate(() => (globalThis as unknown as { rtcConfigs: RtcRecord[] }).rtcConfigs);
   }
 
   listen(type: string): Promise<void> {
-    return this.page.evaluate((ty) => t.listen(ty), type);
+    return this.driver.evaluate((ty) => t.listen(ty), type);
   }
 
   send(options: SendOptions, what = `a signal from ${this.name}`): Promise<SendResult> {
-    return within(this.page.evaluate((o) => t.send(o), options), WAIT_MS, `completion of ${what}`);
+    return within(this.driver.evaluate((o) => t.send(o), options), WAIT_MS, `completion of ${what}`);
   }
 
   sendWithHandler(options: SendOptions, what = `a signal from ${this.name}`): Promise<SendResult> {
-    return within(this.page.evaluate((o) => t.sendWithHandler(o), options), WAIT_MS, `completion of ${what}`);
+    return within(this.driver.evaluate((o) => t.sendWithHandler(o), options), WAIT_MS, `completion of ${what}`);
   }
 
   sendMany(options: { to?: string; type: string; count: number; prefix?: string; padTo?: number }, ms = 60_000) {
-    return within(this.page.evaluate((o) => t.sendMany(o), options), ms, `${options.count} signals from ${this.name} to complete`);
+    return within(this.driver.evaluate((o) => t.sendMany(o), options), ms, `${options.count} signals from ${this.name} to complete`);
   }
 
   dataFrom(fromId: string, type: string): Promise<string[]> {
-    return this.page.evaluate(([f, ty]) => t.dataFrom(f, ty), [fromId, type] as const);
+    return this.driver.evaluate(([f, ty]) => t.dataFrom(f, ty), [fromId, type] as const);
   }
 
   /** Waits until this page sees exactly `ids` as its live connections. */
@@ -279,7 +300,7 @@ export class TestPage {
 
   private async waitForLiveIds(want: string[], ms: number): Promise<void> {
     await waitInPage(
-      this.page,
+      this.driver,
       `${this.name} to see connections ${want.map((id) => id.slice(0, 6)).join(',')}`,
       (w) => {
         const have = t.liveIds().slice().sort();
@@ -293,7 +314,7 @@ export class TestPage {
   /** Waits until `count` signals of `type` from `fromId` arrived. */
   async waitForSignals(fromId: string, type: string, count: number, ms = WAIT_MS): Promise<void> {
     await waitInPage(
-      this.page,
+      this.driver,
       `${this.name} to receive ${count} '${type}' signals from ${fromId.slice(0, 6)}`,
       ([f, ty, n]) => t.dataFrom(f, ty).length >= n,
       [fromId, type, count] as const,
@@ -303,17 +324,20 @@ export class TestPage {
 
   /** ICE candidates this page's connections gathered and received (recorded by pages/record-rtc.js). */
   candidates(): Promise<{ local: string[]; remote: string[] }> {
-    return this.page.evaluate(() => (globalThis as unknown as { rtcCandidates: { local: string[]; remote: string[] } }).rtcCandidates);
+    return this.driver.evaluate(() => (globalThis as unknown as { rtcCandidates: { local: string[]; remote: string[] } }).rtcCandidates);
   }
 
   async close(): Promise<void> {
-    await this.page.close();
+    await this.driver.close();
   }
 }
 
+/** A TestPage opened in an EngineBrowser (either engine). */
+export type EnginePage = TestPage<PageDriver>;
+
 /** A page to open: its name, and the browser (engine) it opens in. */
 export interface PageSpec {
-  browser: AnyBrowser;
+  browser: EngineBrowser;
   name: string;
 }
 
@@ -322,27 +346,27 @@ export interface PageSpec {
  * them (one after another in the given order — the first is the introducer — or all at once),
  * then waits until every page sees every other.
  */
-export async function formMeshOf(
+export function formMeshOf(server: RunningServer, sessionId: string, specs: PageSpec[], options: { concurrent?: boolean } = {}): Promise<TestPage<PageDriver>[]> {
+  return openAndConnect(server, sessionId, specs, options) as Promise<TestPage<PageDriver>[]>;
+}
+
+/** `formMeshOf` with every page in one browser (a Playwright Browser gives Playwright pages). */
+export function formMesh(browser: Browser, server: RunningServer, sessionId: string, names: string[], options?: { concurrent?: boolean }): Promise<TestPage<Page>[]>;
+export function formMesh(browser: EngineBrowser, server: RunningServer, sessionId: string, names: string[], options?: { concurrent?: boolean }): Promise<TestPage<PageDriver>[]>;
+export function formMesh(browser: AnyBrowser, server: RunningServer, sessionId: string, names: string[], options: { concurrent?: boolean } = {}) {
+  return openAndConnect(server, sessionId, names.map((name) => ({ browser, name })), options);
+}
+
+async function openAndConnect(
   server: RunningServer,
   sessionId: string,
-  specs: PageSpec[],
+  specs: { browser: AnyBrowser; name: string }[],
   { concurrent = false } = {},
-): Promise<TestPage[]> {
+): Promise<TestPage<PageDriver | Page>[]> {
   const pages = await Promise.all(specs.map(({ browser, name }) => TestPage.open(browser, server, name)));
   if (concurrent) await Promise.all(pages.map((page) => page.connect(sessionId, server)));
   else for (const page of pages) await page.connect(sessionId, server);
   const ids = pages.map((p) => p.id);
   await Promise.all(pages.map((p) => p.waitForLive(ids, Math.max(WAIT_MS, specs.length * 6_000))));
   return pages;
-}
-
-/** `formMeshOf` with every page in one browser. */
-export function formMesh(
-  browser: AnyBrowser,
-  server: RunningServer,
-  sessionId: string,
-  names: string[],
-  options: { concurrent?: boolean } = {},
-): Promise<TestPage[]> {
-  return formMeshOf(server, sessionId, names.map((name) => ({ browser, name })), options);
 }

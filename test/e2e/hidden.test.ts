@@ -7,14 +7,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { formMesh, launchBrowser, sessionName, startTestServer, waitInPage, type EngineBrowser, type TestPage } from './harness.js';
+import { formMesh, launchBrowser, sessionName, startTestServer, waitInPage, type EngineBrowser, type EnginePage } from './harness.js';
 
 /** Twice the default heartbeat timeout (4 s): long enough that a hidden page missing pings would be dropped. */
 const HIDDEN_MS = 9_000;
 
 let browser: EngineBrowser;
 let server: RunningServer;
-let pages: TestPage[] = [];
+let pages: EnginePage[] = [];
 
 beforeAll(async () => {
   [browser, server] = await Promise.all([launchBrowser('firefox'), startTestServer()]);
@@ -28,7 +28,7 @@ afterAll(async () => {
 describe('firefox: a page in a background tab', () => {
   it('stays a member past the heartbeat timeout, acknowledges a burst, and its own signals complete', async () => {
     pages = await formMesh(browser, server, sessionName('hidden'), ['front', 'back', 'side']);
-    const [front, back, side] = pages as [TestPage, TestPage, TestPage];
+    const [front, back, side] = pages as [EnginePage, EnginePage, EnginePage];
     await back.page.hide!();
     await waitInPage(back.page, 'the covered page to be hidden', () => document.visibilityState === 'hidden', null, 10_000);
     // Timers are clamped now: three zero-delay timeouts take seconds, not milliseconds.

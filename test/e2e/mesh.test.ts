@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { ENGINES, formMesh, launchBrowser, network, sessionName, startTestServer, TestPage, type EngineBrowser } from './harness.js';
+import { ENGINES, formMesh, launchBrowser, network, sessionName, startTestServer, TestPage, type EngineBrowser, type EnginePage } from './harness.js';
 
 /** The address in an ICE candidate line (`candidate:… 1 UDP 2122… ADDRESS PORT typ host …`). */
 const candidateAddress = (line: string) => line.split(' ')[4] ?? '';
@@ -23,7 +23,7 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   describe('a full mesh forms', () => {
-    let pages: TestPage[] = [];
+    let pages: EnginePage[] = [];
     afterEach(async () => {
       await Promise.all(pages.map((p) => p.close()));
       pages = [];
@@ -71,12 +71,12 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   describe('signals in a 3-page mesh', () => {
-    let a: TestPage, b: TestPage, c: TestPage;
-    let all: TestPage[];
+    let a: EnginePage, b: EnginePage, c: EnginePage;
+    let all: EnginePage[];
 
     beforeAll(async () => {
       all = await formMesh(browser, server, sessionName('signals'), ['alice', 'bob', 'carol']);
-      [a, b, c] = all as [TestPage, TestPage, TestPage];
+      [a, b, c] = all as [EnginePage, EnginePage, EnginePage];
     });
     afterAll(async () => {
       await Promise.all((all ?? []).map((p) => p.close()));
@@ -182,14 +182,14 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   describe('validation errors, in the browser, with OpenTok codes and names', () => {
-    let pages: TestPage[] = [];
+    let pages: EnginePage[] = [];
     afterAll(async () => {
       await Promise.all(pages.map((p) => p.close()));
     });
 
     it('400, 413, 404 and 500 are reported with error.signal set', async () => {
       pages = await formMesh(browser, server, sessionName('errors'), ['ann', 'ben']);
-      const [ann, ben] = pages as [TestPage, TestPage];
+      const [ann, ben] = pages as [EnginePage, EnginePage];
       const invalid = { code: 400, name: 'OT_INVALID_PARAMETER', isSignalError: true, signalIsPassedObject: true };
       const tooLarge = { code: 413, name: 'OT_INVALID_PARAMETER', isSignalError: true, signalIsPassedObject: true };
 

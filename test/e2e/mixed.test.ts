@@ -5,14 +5,14 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { formMeshOf, launchBrowsers, sessionName, startTestServer, TestPage, type Browsers, type Engine } from './harness.js';
+import { formMeshOf, launchBrowsers, sessionName, startTestServer, TestPage, type Browsers, type Engine, type EnginePage } from './harness.js';
 
 /** "In seconds": how long the others may take to notice a closed page. */
 const LEAVE_NOTICE_MS = 10_000;
 
 let browsers: Browsers;
 let server: RunningServer;
-let pages: TestPage[] = [];
+let pages: EnginePage[] = [];
 
 beforeAll(async () => {
   // Firefox shows its host address, Chromium its mDNS name: with both on mDNS names Chromium
@@ -32,14 +32,14 @@ afterAll(async () => {
 const other = (engine: Engine): Engine => (engine === 'chromium' ? 'firefox' : 'chromium');
 
 /** Pages named after their engine, joining in this order (the first is the introducer). */
-async function mixedMesh(label: string, engines: Engine[], options: { concurrent?: boolean } = {}): Promise<TestPage[]> {
+async function mixedMesh(label: string, engines: Engine[], options: { concurrent?: boolean } = {}): Promise<EnginePage[]> {
   const specs = engines.map((engine, i) => ({ browser: browsers[engine], name: `${engine}-${i}` }));
   pages = await formMeshOf(server, sessionName(label), specs, options);
   return pages;
 }
 
 /** Nothing went wrong quietly: no uncaught error and no frame the library refused, on any page. */
-async function expectNoErrors(all: TestPage[]): Promise<void> {
+async function expectNoErrors(all: EnginePage[]): Promise<void> {
   for (const page of all) {
     const { pageErrors, peerErrors } = await page.state();
     expect(pageErrors, `${page.name}: page errors`).toEqual([]);
@@ -82,7 +82,7 @@ describe.each(['chromium', 'firefox'] as const)('%s introduces', (introducer) =>
       { browser: browsers[newcomer], name: `${newcomer}-1` },
       { browser: browsers[newcomer], name: `${newcomer}-2` },
     ]);
-    const [first, second, third] = pages as [TestPage, TestPage, TestPage];
+    const [first, second, third] = pages as [EnginePage, EnginePage, EnginePage];
     await first.close();
     await Promise.all([second.waitForLive([second.id, third.id], LEAVE_NOTICE_MS), third.waitForLive([second.id, third.id], LEAVE_NOTICE_MS)]);
 
@@ -99,7 +99,7 @@ describe.each(['chromium', 'firefox'] as const)('%s introduces', (introducer) =>
   });
 
   it(`a closed ${newcomer} page → connectionDestroyed on the ${introducer} pages, and a signal to it → 404`, async () => {
-    const [a, b, gone] = await mixedMesh('mixed-close', [introducer, introducer, newcomer]) as [TestPage, TestPage, TestPage];
+    const [a, b, gone] = await mixedMesh('mixed-close', [introducer, introducer, newcomer]) as [EnginePage, EnginePage, EnginePage];
     await gone.close();
     await Promise.all([a.waitForLive([a.id, b.id], LEAVE_NOTICE_MS), b.waitForLive([a.id, b.id], LEAVE_NOTICE_MS)]);
     for (const page of [a, b]) {
@@ -125,7 +125,7 @@ describe('both engines at once', () => {
   });
 
   it('per-sender order and 8 KB bursts hold across engines, both ways at once', async () => {
-    const [cr, ff] = await mixedMesh('mixed-order', ['chromium', 'firefox']) as [TestPage, TestPage];
+    const [cr, ff] = await mixedMesh('mixed-order', ['chromium', 'firefox']) as [EnginePage, EnginePage];
     const expected = Array.from({ length: 300 }, (_, i) => String(i));
     const [fromCr, fromFf] = await Promise.all([
       cr.sendMany({ to: ff.id, type: 'seq', count: 300 }),

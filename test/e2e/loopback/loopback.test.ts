@@ -9,11 +9,11 @@
 import { networkInterfaces } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../../server/app.mjs';
-import { formMesh, launchBrowser, network, sessionName, startTestServer, type EngineBrowser, type TestPage } from '../harness.js';
+import { formMesh, launchBrowser, network, sessionName, startTestServer, type EngineBrowser, type EnginePage } from '../harness.js';
 
 let browser: EngineBrowser;
 let server: RunningServer;
-let pages: TestPage[] = [];
+let pages: EnginePage[] = [];
 
 beforeAll(async () => {
   const interfaces = Object.keys(networkInterfaces());
@@ -31,7 +31,7 @@ afterAll(async () => {
 describe('Chromium with only lo', () => {
   it('3 pages mesh over 127.0.0.1 candidates and exchange acknowledged signals', async () => {
     pages = await formMesh(browser, server, sessionName('loopback'), ['ann', 'ben', 'cat']);
-    const [ann, ben, cat] = pages as [TestPage, TestPage, TestPage];
+    const [ann, ben, cat] = pages as [EnginePage, EnginePage, EnginePage];
     for (const page of pages) {
       const { local } = await page.candidates();
       expect(local.length, page.name).toBeGreaterThan(0);
