@@ -41,10 +41,36 @@ export default defineConfig({
         },
       },
       {
-        // Real Chromium pages loading dist/mesh-signal.js: run only inside a loopback namespace.
+        // Real browser pages (Chromium and Firefox) loading dist/mesh-signal.js: run only inside
+        // the lab-LAN namespace, scripts/lab.sh (Chromium alone also runs in scripts/loopback.sh).
         test: {
           name: 'e2e',
           include: ['test/e2e/**/*.test.ts'],
+          exclude: ['test/e2e/loopback/**', 'test/e2e/diag/**'],
+          environment: 'node',
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Chromium on its loopback flags, in a namespace with only lo (scripts/loopback.sh).
+        test: {
+          name: 'e2e-loopback',
+          include: ['test/e2e/loopback/**/*.test.ts'],
+          environment: 'node',
+          pool: 'forks',
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Diagnostics of known failures, not part of `npm test` (scripts/lab.sh; see docs/e2e.md).
+        test: {
+          name: 'e2e-diag',
+          include: ['test/e2e/diag/**/*.test.ts'],
           environment: 'node',
           pool: 'forks',
           fileParallelism: false,

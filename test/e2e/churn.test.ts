@@ -1,101 +1,103 @@
 /**
- * Pages leaving and the bootstrap server going away, with real Chromium, WebRTC and PeerServer.
+ * Pages leaving and the bootstrap server going away, with real browsers (Chromium and Firefox),
+ * WebRTC and PeerServer.
  */
-import type { Browser } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { formMesh, launchBrowser, sessionName, startTestServer, TestPage } from './harness.js';
+import { ENGINES, formMesh, launchBrowser, sessionName, startTestServer, TestPage, type EngineBrowser, type EnginePage } from './harness.js';
 
 /** "In seconds": how long the others may take to notice a closed page. */
 const LEAVE_NOTICE_MS = 10_000;
 
-let browser: Browser;
-let server: RunningServer;
-let pages: TestPage[] = [];
+describe.each(ENGINES)('%s', (engine) => {
+  let browser: EngineBrowser;
+  let server: RunningServer;
+  let pages: EnginePage[] = [];
 
-beforeAll(async () => {
-  [browser, server] = await Promise.all([launchBrowser(), startTestServer()]);
-});
-afterEach(async () => {
-  await Promise.all(pages.map((p) => p.close().catch(() => {})));
-  pages = [];
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-describe('pages leave', () => {
-  it('a closed page → connectionDestroyed on the others within seconds, and a signal to it → 404', async () => {
-    pages = await formMesh(browser, server, sessionName('close'), ['ann', 'ben', 'cat']);
-    const [ann, ben, cat] = pages as [TestPage, TestPage, TestPage];
-    await cat.close();
-    await Promise.all([ann.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS), ben.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS)]);
-    for (const page of [ann, ben]) {
-      const { destroyed } = await page.state();
-      expect(destroyed.map((d) => d.id)).toEqual([cat.id]);
-      expect(['clientDisconnected', 'networkDisconnected']).toContain(destroyed[0]?.reason);
-    }
-    expect(await ann.send({ to: cat.id, type: 'late', data: 'x' })).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
-    // The rest of the mesh is unharmed.
-    expect(await ann.send({ type: 'still', data: 'here' })).toEqual({ ok: true });
-    expect(await ben.dataFrom(ann.id, 'still')).toEqual(['here']);
+  beforeAll(async () => {
+    [browser, server] = await Promise.all([launchBrowser(engine), startTestServer()]);
+  });
+  afterEach(async () => {
+    await Promise.all(pages.map((p) => p.close().catch(() => {})));
+    pages = [];
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
   });
 
-  it('a signal to a page that closes before acknowledging fails with 404, not silence', async () => {
-    pages = await formMesh(browser, server, sessionName('vanish'), ['ann', 'dan']);
-    const [ann, dan] = pages as [TestPage, TestPage];
-    await dan.close();
-    // Sent at once: ann may not know yet that dan is gone; the signal must still fail.
-    expect(await ann.send({ to: dan.id, type: 'into-the-void', data: 'x' })).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
-  });
-
-  it('the introducer (first page) closes → the others keep signalling and a new page still joins', async () => {
-    const sessionId = sessionName('introducer');
-    pages = await formMesh(browser, server, sessionId, ['first', 'second', 'third']);
-    const [first, second, third] = pages as [TestPage, TestPage, TestPage];
-    await first.close();
-    await Promise.all([second.waitForLive([second.id, third.id], LEAVE_NOTICE_MS), third.waitForLive([second.id, third.id], LEAVE_NOTICE_MS)]);
-
-    expect(await second.send({ type: 'after-first-left', data: 'one' })).toEqual({ ok: true });
-    expect(await third.send({ to: second.id, type: 'after-first-left', data: 'two' })).toEqual({ ok: true });
-    expect(await third.dataFrom(second.id, 'after-first-left')).toEqual(['one']);
-    expect(await second.dataFrom(third.id, 'after-first-left')).toEqual(['two']);
-
-    const fourth = await TestPage.open(browser, server, 'fourth');
-    pages.push(fourth);
-    await fourth.connect(sessionId, server);
-    const ids = [second.id, third.id, fourth.id];
-    await Promise.all([second, third, fourth].map((p) => p.waitForLive(ids)));
-    expect(await fourth.send({ type: 'hello-from-fourth', data: 'hi' })).toEqual({ ok: true });
-    for (const page of [second, third, fourth]) expect(await page.dataFrom(fourth.id, 'hello-from-fourth')).toEqual(['hi']);
-    expect(await second.send({ to: fourth.id, type: 'welcome', data: 'w' })).toEqual({ ok: true });
-    expect(await fourth.dataFrom(second.id, 'welcome')).toEqual(['w']);
-  });
-});
-
-describe('the PeerServer goes away', () => {
-  it('stopped after the mesh formed → existing pages keep signalling', async () => {
-    const own = await startTestServer();
-    try {
-      pages = await formMesh(browser, own, sessionName('no-server'), ['ann', 'ben', 'cat']);
-      const [ann, ben, cat] = pages as [TestPage, TestPage, TestPage];
-      await own.close();
-
-      expect(await ann.send({ type: 'without-server', data: 'broadcast' })).toEqual({ ok: true });
-      for (const page of pages) expect(await page.dataFrom(ann.id, 'without-server')).toEqual(['broadcast']);
-      expect(await cat.send({ to: ben.id, type: 'without-server', data: 'direct' })).toEqual({ ok: true });
-      expect(await ben.dataFrom(cat.id, 'without-server')).toEqual(['direct']);
-      const sent = await ben.sendMany({ type: 'burst', count: 50 });
-      expect(sent.failed).toEqual([]);
-      for (const page of pages) {
-        const state = await page.state();
-        expect(state.signals.filter((s) => s.from === ben.id && s.type === 'burst')).toHaveLength(50);
-        expect(state.sessionEvents.filter((e) => e.startsWith('sessionDisconnected')), page.name).toEqual([]);
-        expect(state.destroyed, page.name).toEqual([]);
+  describe('pages leave', () => {
+    it('a closed page → connectionDestroyed on the others within seconds, and a signal to it → 404', async () => {
+      pages = await formMesh(browser, server, sessionName('close'), ['ann', 'ben', 'cat']);
+      const [ann, ben, cat] = pages as [EnginePage, EnginePage, EnginePage];
+      await cat.close();
+      await Promise.all([ann.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS), ben.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS)]);
+      for (const page of [ann, ben]) {
+        const { destroyed } = await page.state();
+        expect(destroyed.map((d) => d.id)).toEqual([cat.id]);
+        expect(['clientDisconnected', 'networkDisconnected']).toContain(destroyed[0]?.reason);
       }
-    } finally {
-      await own.close();
-    }
+      expect(await ann.send({ to: cat.id, type: 'late', data: 'x' })).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
+      // The rest of the mesh is unharmed.
+      expect(await ann.send({ type: 'still', data: 'here' })).toEqual({ ok: true });
+      expect(await ben.dataFrom(ann.id, 'still')).toEqual(['here']);
+    });
+
+    it('a signal to a page that closes before acknowledging fails with 404, not silence', async () => {
+      pages = await formMesh(browser, server, sessionName('vanish'), ['ann', 'dan']);
+      const [ann, dan] = pages as [EnginePage, EnginePage];
+      await dan.close();
+      // Sent at once: ann may not know yet that dan is gone; the signal must still fail.
+      expect(await ann.send({ to: dan.id, type: 'into-the-void', data: 'x' })).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
+    });
+
+    it('the introducer (first page) closes → the others keep signalling and a new page still joins', async () => {
+      const sessionId = sessionName('introducer');
+      pages = await formMesh(browser, server, sessionId, ['first', 'second', 'third']);
+      const [first, second, third] = pages as [EnginePage, EnginePage, EnginePage];
+      await first.close();
+      await Promise.all([second.waitForLive([second.id, third.id], LEAVE_NOTICE_MS), third.waitForLive([second.id, third.id], LEAVE_NOTICE_MS)]);
+
+      expect(await second.send({ type: 'after-first-left', data: 'one' })).toEqual({ ok: true });
+      expect(await third.send({ to: second.id, type: 'after-first-left', data: 'two' })).toEqual({ ok: true });
+      expect(await third.dataFrom(second.id, 'after-first-left')).toEqual(['one']);
+      expect(await second.dataFrom(third.id, 'after-first-left')).toEqual(['two']);
+
+      const fourth = await TestPage.open(browser, server, 'fourth');
+      pages.push(fourth);
+      await fourth.connect(sessionId, server);
+      const ids = [second.id, third.id, fourth.id];
+      await Promise.all([second, third, fourth].map((p) => p.waitForLive(ids)));
+      expect(await fourth.send({ type: 'hello-from-fourth', data: 'hi' })).toEqual({ ok: true });
+      for (const page of [second, third, fourth]) expect(await page.dataFrom(fourth.id, 'hello-from-fourth')).toEqual(['hi']);
+      expect(await second.send({ to: fourth.id, type: 'welcome', data: 'w' })).toEqual({ ok: true });
+      expect(await fourth.dataFrom(second.id, 'welcome')).toEqual(['w']);
+    });
+  });
+
+  describe('the PeerServer goes away', () => {
+    it('stopped after the mesh formed → existing pages keep signalling', async () => {
+      const own = await startTestServer();
+      try {
+        pages = await formMesh(browser, own, sessionName('no-server'), ['ann', 'ben', 'cat']);
+        const [ann, ben, cat] = pages as [EnginePage, EnginePage, EnginePage];
+        await own.close();
+
+        expect(await ann.send({ type: 'without-server', data: 'broadcast' })).toEqual({ ok: true });
+        for (const page of pages) expect(await page.dataFrom(ann.id, 'without-server')).toEqual(['broadcast']);
+        expect(await cat.send({ to: ben.id, type: 'without-server', data: 'direct' })).toEqual({ ok: true });
+        expect(await ben.dataFrom(cat.id, 'without-server')).toEqual(['direct']);
+        const sent = await ben.sendMany({ type: 'burst', count: 50 });
+        expect(sent.failed).toEqual([]);
+        for (const page of pages) {
+          const state = await page.state();
+          expect(state.signals.filter((s) => s.from === ben.id && s.type === 'burst')).toHaveLength(50);
+          expect(state.sessionEvents.filter((e) => e.startsWith('sessionDisconnected')), page.name).toEqual([]);
+          expect(state.destroyed, page.name).toEqual([]);
+        }
+      } finally {
+        await own.close();
+      }
+    });
   });
 });

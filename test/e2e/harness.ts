@@ -1,27 +1,18 @@
 /**
- * Shared pieces of the browser suite: one Chromium per test file, a real server (static files +
- * PeerServer) on 127.0.0.1, and pages that load dist/mesh-signal.js like an app does.
+ * Shared pieces of the browser suite: one browser per engine per test file, a real server (static
+ * files + PeerServer) on 127.0.0.1, and pages that load dist/mesh-signal.js like an app does.
+ * The engine is a parameter (engines.ts): a test file runs its tests once per engine with
+ * `describe.each(ENGINES)`, and a mixed session opens pages of both engines in one mesh.
  *
- * Run only inside the loopback namespace: `npm run build && scripts/loopback.sh npx vitest run --project e2e`.
+ * Run inside the lab-LAN namespace: `npm run build && scripts/lab.sh npx vitest run --project e2e`
+ * (Chromium alone also runs in the loopback namespace, scripts/loopback.sh).
  */
 import { resolve } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer, type RunningServer, type StartServerOptions } from '../../server/app.mjs';
+import { chromiumBrowser, chromiumContextOptions, launchEngine, launchPlaywrightChromium, playwrightDriver, type Engine, type EngineBrowser, type LaunchOptions, type PageDriver } from './engines.js';
 
-/** Flags measured to give loopback ICE candidates here (see the testing reference). */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--allow-loopback-in-peer-connection',
-];
-
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export { ALL_ENGINES, CHROMIUM_PATH, ENGINES, FIREFOX_PATH, network, type Engine, type EngineBrowser, type LaunchOptions, type PageDriver } from './engines.js';
 
 /**
  * Default wait for anything networked. A mesh of 8 pages forms in ~3-8 s here; the margin is for
@@ -29,8 +20,48 @@ export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
  */
 export const WAIT_MS = 30_000;
 
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+/**
+ * Starts a browser. With an engine: that engine behind the common page driver. Without one (the
+ * older form): Playwright's own Chromium, set up for the current network, as before.
+ */
+export function launchBrowser(): Promise<Browser>;
+export function launchBrowser(engine: Engine): Promise<EngineBrowser>;
+export function launchBrowser(engine?: Engine): Promise<Browser | EngineBrowser> {
+  return engine === undefined ? launchPlaywrightChromium() : launchEngine(engine);
+}
+
+/** One running browser of each engine, for sessions that mix them. */
+export type Browsers = Record<Engine, EngineBrowser> & { close(): Promise<void> };
+
+/** Starts Chromium and Firefox side by side; `TestPage.open(browsers.firefox, …)` opens a page in one. */
+export async function launchBrowsers(options: LaunchOptions = {}): Promise<Browsers> {
+  const launched = await Promise.allSettled([launchEngine('chromium', options), launchEngine('firefox', options)]);
+  const failed = launched.find((r) => r.status === 'rejected');
+  if (failed) {
+    await Promise.all(launched.map((r) => (r.status === 'fulfilled' ? r.value.close() : undefined)));
+    throw failed.reason;
+  }
+  const [chromium, firefox] = launched.map((r) => (r as PromiseFulfilledResult<EngineBrowser>).value) as [EngineBrowser, EngineBrowser];
+  return {
+    chromium,
+    firefox,
+    close: async () => {
+      await Promise.all([chromium.close(), firefox.close()]);
+    },
+  };
+}
+
+/** Either form `launchBrowser` returns. */
+export type AnyBrowser = Browser | EngineBrowser;
+
+const wrapped = new WeakMap<Browser, EngineBrowser>();
+/** The common driver's view of a browser (a Playwright Browser is Chromium). */
+export function engineBrowser(browser: AnyBrowser): EngineBrowser {
+  if ('engine' in browser) return browser;
+  const playwright = browser as Browser;
+  let engine = wrapped.get(playwright);
+  if (!engine) wrapped.set(playwright, (engine = chromiumBrowser(playwright)));
+  return engine;
 }
 
 /**
@@ -78,17 +109,19 @@ export async function within<T>(promise: Promise<T>, ms: number, what: string): 
   }
 }
 
-/** Polls `predicate` in the page until it returns true; fails with `what` after `ms`. */
+/**
+ * Polls `predicate` in the page until it returns true; fails with `what` after `ms`. Takes a
+ * driver page or a Playwright page (their `waitForFunction` is called the same way).
+ */
 export async function waitInPage<A>(
-  page: Page,
+  page: PageDriver | Page,
   what: string,
   predicate: (arg: A) => boolean,
   arg: A,
   ms = WAIT_MS,
 ): Promise<void> {
   try {
-    // (Playwright's own typing of the argument, Unboxed<A>, does not unify with a generic A.)
-    await page.waitForFunction(predicate as (arg: unknown) => boolean, arg as unknown, { timeout: ms, polling: 50 });
+    await (page as PageDriver).waitForFunction(predicate, arg, { timeout: ms, polling: 50 });
   } catch (error) {
     throw new Error(`timed out after ${ms} ms waiting for ${what}: ${(error as Error).message.split('\n')[0]}`);
   }
@@ -102,6 +135,7 @@ export interface PageState {
   typed: Record<string, { type: string; data: string; from: string }[]>;
   sessionEvents: string[];
   pageErrors: string[];
+  peerErrors: { from?: string; reason: string }[];
 }
 
 /** One RTCPeerConnection the page created (pages/record-rtc.js). */
@@ -111,6 +145,11 @@ export interface RtcRecord {
   gathered: boolean;
   /** where it was created, for a failure message */
   stack: string;
+  /** "ms-since-created candidate-line", gathered here / received from the peer */
+  local: string[];
+  remote: string[];
+  /** "ms-since-created iceConnectionState" */
+  states: string[];
 }
 
 export interface SendResult {
@@ -148,31 +187,66 @@ type PageApi = {
 };
 declare const t: PageApi;
 
-/** One browser page in its own context (its own storage, as a separate user would be). */
-export class TestPage {
+/**
+ * One browser page in its own context (its own storage, as a separate user would be). `page` is
+ * the common driver (`PageDriver`) when opened in an `EngineBrowser`, and Playwright's own `Page`
+ * when opened in a Playwright `Browser` (the older form, still the default type); the methods
+ * below work the same for both.
+ */
+export class TestPage<P extends PageDriver | Page = Page> {
   id = '';
   private constructor(
     readonly name: string,
-    readonly context: BrowserContext,
-    readonly page: Page,
+    readonly page: P,
+    private readonly driver: PageDriver,
+    private readonly playwrightContext?: BrowserContext,
   ) {}
 
-  /** Opens the e2e page; `connect()` joins a session. */
-  static async open(browser: Browser, server: RunningServer, name: string): Promise<TestPage> {
-    // A granted media permission is what makes Chromium expose 127.0.0.1 candidates.
-    const context = await browser.newContext({ permissions: ['microphone'] });
-    const page = await context.newPage();
-    const testPage = new TestPage(name, context, page);
-    page.on('pageerror', (error) => console.error(`[${name}] page error: ${error.message}`));
-    await page.goto(`${server.url}e2e/index.html`);
-    await waitInPage(page, `the e2e page of ${name} to load mesh-signal.js`, () => (globalThis as { tReady?: boolean }).tReady === true, null);
+  get engine(): Engine {
+    return this.driver.engine;
+  }
+
+  /** The page's own context: Playwright's for a Playwright page; otherwise one that can only close. */
+  get context(): BrowserContext | { close(): Promise<void> } {
+    return this.playwrightContext ?? { close: () => this.close() };
+  }
+
+  /** Opens the e2e page in `browser` (either engine); `connect()` joins a session. */
+  static open(browser: Browser, server: RunningServer, name: string): Promise<TestPage<Page>>;
+  static open(browser: EngineBrowser, server: RunningServer, name: string): Promise<TestPage<PageDriver>>;
+  static open(browser: AnyBrowser, server: RunningServer, name: string): Promise<TestPage<PageDriver | Page>>;
+  static async open(browser: AnyBrowser, server: RunningServer, name: string): Promise<TestPage<PageDriver | Page>> {
+    let testPage: TestPage<PageDriver | Page>;
+    if ('engine' in browser) {
+      const driver = await browser.newPage();
+      testPage = new TestPage<PageDriver | Page>(name, driver, driver);
+    } else {
+      const context = await browser.newContext(chromiumContextOptions());
+      const page = await context.newPage();
+      testPage = new TestPage<PageDriver | Page>(name, page, playwrightDriver(page), context);
+    }
+    const { driver } = testPage;
+    driver.on('pageerror', (error) => console.error(`[${name} ${driver.engine}] page error: ${error.message}`));
+    await driver.goto(`${server.url}e2e/index.html`);
+    await testPage.waitForReady();
     return testPage;
+  }
+
+  /** Reloads the page (a fresh document: it must `connect()` again). */
+  async reload(): Promise<void> {
+    this.id = '';
+    await this.driver.reload();
+    await this.waitForReady();
+  }
+
+  private waitForReady(): Promise<void> {
+    return waitInPage(this.driver, `the e2e page of ${this.name} to load mesh-signal.js`, () => (globalThis as { tReady?: boolean }).tReady === true, null);
   }
 
   /** Joins `sessionId`; resolves with the own connection id. */
   async connect(sessionId: string, server: RunningServer, options: object = {}): Promise<string> {
     this.id = await within(
-      this.page.evaluate(([s, n, p, o]) => t.connect(s, n, p, o), [sessionId, this.name, peerjsOf(server), options] as const),
+      this.driver.evaluate(([s, n, p, o]) => t.connect(s, n, p, o), [sessionId, this.name, peerjsOf(server), options] as const),
       WAIT_MS,
       `${this.name} to connect to session ${sessionId}`,
     );
@@ -180,36 +254,36 @@ export class TestPage {
   }
 
   state(): Promise<PageState> {
-    return this.page.evaluate(() => t.state);
+    return this.driver.evaluate(() => t.state);
   }
 
   liveIds(): Promise<string[]> {
-    return this.page.evaluate(() => t.liveIds());
+    return this.driver.evaluate(() => t.liveIds());
   }
 
   /** iceServers of every RTCPeerConnection this page created (recorded by pages/record-rtc.js). */
   rtcConfigs(): Promise<RtcRecord[]> {
-    return this.page.evaluate(() => (globalThis as unknown as { rtcConfigs: RtcRecord[] }).rtcConfigs);
+    return this.driver.evaluate(() => (globalThis as unknown as { rtcConfigs: RtcRecord[] }).rtcConfigs);
   }
 
   listen(type: string): Promise<void> {
-    return this.page.evaluate((ty) => t.listen(ty), type);
+    return this.driver.evaluate((ty) => t.listen(ty), type);
   }
 
   send(options: SendOptions, what = `a signal from ${this.name}`): Promise<SendResult> {
-    return within(this.page.evaluate((o) => t.send(o), options), WAIT_MS, `completion of ${what}`);
+    return within(this.driver.evaluate((o) => t.send(o), options), WAIT_MS, `completion of ${what}`);
   }
 
   sendWithHandler(options: SendOptions, what = `a signal from ${this.name}`): Promise<SendResult> {
-    return within(this.page.evaluate((o) => t.sendWithHandler(o), options), WAIT_MS, `completion of ${what}`);
+    return within(this.driver.evaluate((o) => t.sendWithHandler(o), options), WAIT_MS, `completion of ${what}`);
   }
 
   sendMany(options: { to?: string; type: string; count: number; prefix?: string; padTo?: number }, ms = 60_000) {
-    return within(this.page.evaluate((o) => t.sendMany(o), options), ms, `${options.count} signals from ${this.name} to complete`);
+    return within(this.driver.evaluate((o) => t.sendMany(o), options), ms, `${options.count} signals from ${this.name} to complete`);
   }
 
   dataFrom(fromId: string, type: string): Promise<string[]> {
-    return this.page.evaluate(([f, ty]) => t.dataFrom(f, ty), [fromId, type] as const);
+    return this.driver.evaluate(([f, ty]) => t.dataFrom(f, ty), [fromId, type] as const);
   }
 
   /** Waits until this page sees exactly `ids` as its live connections. */
@@ -226,7 +300,7 @@ export class TestPage {
 
   private async waitForLiveIds(want: string[], ms: number): Promise<void> {
     await waitInPage(
-      this.page,
+      this.driver,
       `${this.name} to see connections ${want.map((id) => id.slice(0, 6)).join(',')}`,
       (w) => {
         const have = t.liveIds().slice().sort();
@@ -240,7 +314,7 @@ export class TestPage {
   /** Waits until `count` signals of `type` from `fromId` arrived. */
   async waitForSignals(fromId: string, type: string, count: number, ms = WAIT_MS): Promise<void> {
     await waitInPage(
-      this.page,
+      this.driver,
       `${this.name} to receive ${count} '${type}' signals from ${fromId.slice(0, 6)}`,
       ([f, ty, n]) => t.dataFrom(f, ty).length >= n,
       [fromId, type, count] as const,
@@ -248,26 +322,51 @@ export class TestPage {
     );
   }
 
+  /** ICE candidates this page's connections gathered and received (recorded by pages/record-rtc.js). */
+  candidates(): Promise<{ local: string[]; remote: string[] }> {
+    return this.driver.evaluate(() => (globalThis as unknown as { rtcCandidates: { local: string[]; remote: string[] } }).rtcCandidates);
+  }
+
   async close(): Promise<void> {
-    await this.context.close();
+    await this.driver.close();
   }
 }
 
+/** A TestPage opened in an EngineBrowser (either engine). */
+export type EnginePage = TestPage<PageDriver>;
+
+/** A page to open: its name, and the browser (engine) it opens in. */
+export interface PageSpec {
+  browser: EngineBrowser;
+  name: string;
+}
+
 /**
- * Opens `names.length` pages and connects them (one after another, or all at once), then waits
- * until every page sees every other.
+ * Opens one page per spec (each in its own browser, so one mesh can mix engines) and connects
+ * them (one after another in the given order — the first is the introducer — or all at once),
+ * then waits until every page sees every other.
  */
-export async function formMesh(
-  browser: Browser,
+export function formMeshOf(server: RunningServer, sessionId: string, specs: PageSpec[], options: { concurrent?: boolean } = {}): Promise<TestPage<PageDriver>[]> {
+  return openAndConnect(server, sessionId, specs, options) as Promise<TestPage<PageDriver>[]>;
+}
+
+/** `formMeshOf` with every page in one browser (a Playwright Browser gives Playwright pages). */
+export function formMesh(browser: Browser, server: RunningServer, sessionId: string, names: string[], options?: { concurrent?: boolean }): Promise<TestPage<Page>[]>;
+export function formMesh(browser: EngineBrowser, server: RunningServer, sessionId: string, names: string[], options?: { concurrent?: boolean }): Promise<TestPage<PageDriver>[]>;
+export function formMesh(browser: AnyBrowser, server: RunningServer, sessionId: string, names: string[], options: { concurrent?: boolean } = {}) {
+  return openAndConnect(server, sessionId, names.map((name) => ({ browser, name })), options);
+}
+
+async function openAndConnect(
   server: RunningServer,
   sessionId: string,
-  names: string[],
+  specs: { browser: AnyBrowser; name: string }[],
   { concurrent = false } = {},
-): Promise<TestPage[]> {
-  const pages = await Promise.all(names.map((name) => TestPage.open(browser, server, name)));
+): Promise<TestPage<PageDriver | Page>[]> {
+  const pages = await Promise.all(specs.map(({ browser, name }) => TestPage.open(browser, server, name)));
   if (concurrent) await Promise.all(pages.map((page) => page.connect(sessionId, server)));
   else for (const page of pages) await page.connect(sessionId, server);
   const ids = pages.map((p) => p.id);
-  await Promise.all(pages.map((p) => p.waitForLive(ids, Math.max(WAIT_MS, names.length * 6_000))));
+  await Promise.all(pages.map((p) => p.waitForLive(ids, Math.max(WAIT_MS, specs.length * 6_000))));
   return pages;
 }

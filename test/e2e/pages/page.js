@@ -15,6 +15,8 @@ const state = {
   sessionEvents: [],
   /** uncaught errors and unhandled rejections in this page */
   pageErrors: [],
+  /** `peerError` events: a peer sent something the library refused ({ from, reason }) */
+  peerErrors: [],
 };
 /** Every Connection this page has seen, by id (kept after they leave, to signal them: 404). */
 const known = new Map();
@@ -69,6 +71,7 @@ window.t = {
     session.on('connectionDestroyed', (e) => {
       state.destroyed.push({ id: e.connection.connectionId, reason: e.reason });
     });
+    session.on('peerError', (e) => state.peerErrors.push({ from: e.from?.connectionId, reason: e.reason }));
     session.on('signal', (e) => {
       if (e.from) known.set(e.from.connectionId, e.from);
       state.signals.push({ type: e.type, data: e.data, from: e.from?.connectionId, fromData: e.from?.data, fromIsConnection: e.from instanceof meshSignal.Connection });
