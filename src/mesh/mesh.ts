@@ -1,45 +1,39 @@
 /**
  * Membership of one session's mesh: one Member per peer (state table in `member.ts`), the hello
- * and identity proof that turn an open link into a member, offers/answers relayed one hop,
- * gossip that closes gaps, heartbeats and goodbyes. Keeping and re-linking members whose link
- * died is `healing.ts`.
+ * and identity proof that turn an open link into a member, gossip that closes gaps, heartbeats
+ * and goodbyes. Offers and relays are `offers.ts`; keeping and re-linking members whose link died
+ * is `healing.ts`; views that reconcile are `views.ts`.
  *
  * Rules (the same on every peer, so all agree without talking):
- * - Who offers first: the one who learns of the other (a newcomer from the introducer's member
- *   list, a member from the `m.peers` a peer sends it on joining, or from a `m.view`). If both
- *   offer at once (glare), the offer of the LOWER connection id wins; but our re-offer to an away
- *   member older than GLARE_WINDOW_MS yields to the member's own offer (it found a way back).
  * - A link only becomes a member's link when the peer's hello names the member and, for a
  *   certificate-bound id, the link's remote DTLS fingerprint proves it. A new offer for a joined
- *   member builds a second link next to the live one and replaces it only once proven.
+ *   member builds a second link next to the live one; once proven it replaces it (the old link
+ *   is closed at once: `peerAway` then `peerBack`).
  * - `m.bye` is final (`clientDisconnected`); `m.bye` with `back: true` (a reload) makes the
  *   member away for `reloadGraceMs`.
- * - A relay forwards an `m.sdp` only when its `from` is the peer that handed it over (no
- *   spoofing), and only one hop: to a linked member or to a newcomer on the bootstrap channel.
- * - Views: every `viewIntervalMs` one joined member (in turn) gets our list of linked members; ids
- *   it has not met are offered to through us. Bounded: one list of ≤ 256 ids per interval.
+ * - Liveness: anything received counts; `m.ping` every `heartbeatIntervalMs`; silence for
+ *   `heartbeatTimeoutMs` → away. An attempt open but unproven after `linkTimeoutMs` is dropped.
  */
 import type { ConnectionInfo } from '../connection.js';
 import type { LeaveReason } from '../transport/types.js';
 import { MAX_MEMBERS, decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
 import { createSimplePeerLink } from './link.js';
 import { Views } from './views.js';
-import { GLARE_WINDOW_MS, MAX_CONNECTING_LINKS, MAX_RELAYS_PER_WINDOW, RELAY_WINDOW_MS, type MeshConfig, type MeshHooks } from './mesh-config.js';
+import { MAX_CONNECTING_LINKS, type MeshConfig, type MeshHooks } from './mesh-config.js';
+import { Offers } from './offers.js';
 import { Healing, MAX_LINKING_RETRIES, RELINK_ATTEMPT_TIMEOUT_MS } from './healing.js';
-import { disposeMember, linkProves, newLinkId, newMember, type Attempt, type HelloFrame, type Member, type SdpRoute } from './member.js';
+import { disposeMember, linkProves, newLinkId, type Attempt, type HelloFrame, type Member, type SdpRoute } from './member.js';
 
 export type { SdpRoute } from './member.js';
 
 export type { MeshConfig, MeshHooks } from './mesh-config.js';
-
 
 const PING_TEXT = JSON.stringify({ t: 'm.ping' } satisfies MeshFrame);
 
 /** The peers of one session as seen from `self`. */
 export class Mesh {
   private readonly members = new Map<string, Member>();
-  /** Relays per source in the current window (a bound, not a fairness scheme). */
-  private readonly relayCounts = new Map<string, { windowStartMs: number; count: number }>();
+  private readonly offers: Offers;
   private readonly heartbeatTimer: ReturnType<typeof setInterval>;
   private readonly views: Views;
   private readonly healing: Healing;
@@ -50,6 +44,16 @@ export class Mesh {
     private readonly config: MeshConfig,
     private readonly hooks: MeshHooks,
   ) {
+    this.offers = new Offers(self.connectionId, this.members, {
+      closed: () => this.destroyed,
+      joinerRoute: (id) => this.hooks.joinerRoute(id),
+      sendControl: (id, frame) => this.sendControl(id, frame),
+      joinedIds: () => this.joinedIds(),
+      startAttempt: (m, initiator, route, lid) => this.startAttempt(m, initiator, route, lid),
+      fault: (id, reason) => this.fault(id, reason),
+      log: (line) => this.log(line),
+      logging: config.log !== undefined,
+    });
     this.healing = new Healing({
       selfId: self.connectionId,
       config,
@@ -57,7 +61,7 @@ export class Mesh {
       members: () => this.members.values(),
       isCurrent: (m) => this.current(m),
       closed: () => this.destroyed,
-      routeViaJoined: (id) => this.routeViaJoined(id),
+      routeViaJoined: (id) => this.offers.routeViaJoined(id),
       offer: (m, route) => void this.startAttempt(m, true, route, newLinkId()),
       leave: (m, reason) => this.leave(m, reason),
       forget: (m) => this.forget(m),
@@ -105,82 +109,22 @@ export class Mesh {
 
   /** Start a link to a peer (our offer travelling by `route`), or re-link an away member. */
   offerTo(connectionId: string, route: SdpRoute): void {
-    if (this.destroyed || connectionId === this.self.connectionId) return;
-    const m = this.members.get(connectionId);
-    if (!m) {
-      const member = newMember(connectionId);
-      this.members.set(connectionId, member);
-      if (!this.startAttempt(member, true, route, newLinkId())) this.members.delete(connectionId);
-      return;
-    }
-    if (m.state !== 'joined' && !m.pending) {
-      clearTimeout(m.retryTimer);
-      m.retryTimer = undefined;
-      this.startAttempt(m, true, route, newLinkId());
-    }
+    this.offers.offerTo(connectionId, route);
   }
 
-  /**
-   * Re-link now through `route` (a rendezvous channel, after this client re-entered): a re-offer
-   * of ours still in flight through relays is replaced; a member not known yet is offered to.
-   */
+  /** Re-link now through `route` (a rendezvous channel): see Offers.relinkVia. */
   relinkVia(connectionId: string, route: SdpRoute): void {
-    const m = this.members.get(connectionId);
-    if (m?.state === 'joined') return;
-    if (m?.pending?.initiator) {
-      m.pending.link.close();
-      m.pending = undefined;
-    }
-    this.offerTo(connectionId, route);
+    this.offers.relinkVia(connectionId, route);
   }
 
   /** A route through a linked member (one-hop relay). */
   routeVia(relayId: string): SdpRoute {
-    return (frame) => void this.sendControl(relayId, frame);
+    return this.offers.routeVia(relayId);
   }
 
-  /**
-   * An `m.sdp` handed over by `sourceId` (a linked member, or a newcomer on our bootstrap
-   * channel), addressed to us or to be relayed one hop.
-   */
+  /** An `m.sdp` handed over by `sourceId`: see Offers.handleSdp. */
   handleSdp(frame: Extract<MeshFrame, { t: 'm.sdp' }>, sourceId: string, replyRoute: SdpRoute): void {
-    if (this.destroyed) return;
-    if (frame.to !== this.self.connectionId) return this.relay(frame, sourceId);
-    const peerId = frame.from;
-    if (peerId === this.self.connectionId) return this.fault(sourceId, 'm.sdp from ourselves');
-    const m = this.members.get(peerId);
-    const attempt = m?.pending?.lid === frame.lid ? m.pending : m?.live?.lid === frame.lid ? m.live : undefined;
-    if (frame.sdp.type === 'candidate') {
-      if (attempt) attempt.link.signal(frame.sdp);
-      return; // a candidate of an attempt we dropped (glare) or timed out: harmless
-    }
-    if (frame.sdp.type === 'answer') {
-      if (attempt?.initiator && attempt.link.state === 'connecting') attempt.link.signal(frame.sdp);
-      return;
-    }
-    if (attempt) return; // the same offer twice (it may come through several relays)
-    if (m?.pending) {
-      const ours = m.pending.initiator && m.pending.link.state === 'connecting';
-      // Glare: both offered. The lower id's offer wins, so exactly one link remains; but a
-      // re-offer of ours that got nowhere for a while yields to the away member's own offer.
-      const stale = m.state === 'away' && Date.now() - m.pending.startedAtMs > GLARE_WINDOW_MS;
-      if (ours && this.self.connectionId < peerId && !stale) return;
-      this.log(`${peerId}: dropping our attempt ${m.pending.lid} for its offer ${frame.lid}`);
-      m.pending.link.close();
-      m.pending = undefined;
-    }
-    let member = m;
-    if (!member) {
-      member = newMember(peerId);
-      this.members.set(peerId, member);
-    }
-    // A joined member keeps its live link: the new one replaces it only once it proves the id.
-    const started = this.startAttempt(member, false, replyRoute, frame.lid);
-    if (!started) {
-      if (member.state === 'linking' && !member.live) this.members.delete(peerId);
-      return;
-    }
-    started.link.signal(frame.sdp);
+    this.offers.handleSdp(frame, sourceId, replyRoute);
   }
 
   /** Queue an app frame to a member. False when it is not linked and introduced (or away). */
@@ -221,28 +165,6 @@ export class Mesh {
   private sendControl(connectionId: string, frame: MeshFrame): boolean {
     const m = this.members.get(connectionId);
     return m?.state === 'joined' && m.live !== undefined && m.live.link.send(JSON.stringify(frame));
-  }
-
-  /** A route asking every joined member but the target to relay (those linked to it will). */
-  private routeViaJoined(targetId: string): SdpRoute | undefined {
-    const relays = this.joinedIds().filter((id) => id !== targetId);
-    if (relays.length === 0) return undefined;
-    return (frame) => {
-      for (const id of relays) this.sendControl(id, frame);
-    };
-  }
-
-  private relay(frame: Extract<MeshFrame, { t: 'm.sdp' }>, sourceId: string): void {
-    if (frame.from !== sourceId) return this.fault(sourceId, 'm.sdp to relay names another sender');
-    const now = Date.now();
-    let budget = this.relayCounts.get(sourceId);
-    if (!budget || now - budget.windowStartMs > RELAY_WINDOW_MS) this.relayCounts.set(sourceId, (budget = { windowStartMs: now, count: 0 }));
-    if (++budget.count > MAX_RELAYS_PER_WINDOW) return this.fault(sourceId, `more than ${MAX_RELAYS_PER_WINDOW} relays in ${RELAY_WINDOW_MS} ms`);
-    if (this.sendControl(frame.to, frame)) return this.logSdp('relayed', frame);
-    const route = this.hooks.joinerRoute(frame.to);
-    if (route) return route(frame);
-    // Re-offers ask every member to relay; only those linked to the target can: not a fault.
-    this.logSdp('cannot relay (not linked to the target)', frame);
   }
 
   private startAttempt(m: Member, initiator: boolean, route: SdpRoute, lid: string): Attempt | undefined {
@@ -434,7 +356,7 @@ export class Mesh {
     if (this.members.get(m.id) !== m) return;
     const wasMember = m.state !== 'linking';
     this.members.delete(m.id);
-    this.relayCounts.delete(m.id);
+    this.offers.forget(m.id);
     disposeMember(m);
     this.views.remember(m.id);
     this.log(`${m.id}: gone (${reason})`);
@@ -468,10 +390,6 @@ export class Mesh {
 
   private log(line: string): void {
     this.config.log?.(line);
-  }
-
-  private logSdp(what: string, frame: Extract<MeshFrame, { t: 'm.sdp' }>): void {
-    if (this.config.log) this.log(`${what} ${frame.sdp.type} ${frame.from} → ${frame.to} (${frame.lid})`);
   }
 
   /** Run a listener so that one that throws cannot break the mesh's own bookkeeping. */
