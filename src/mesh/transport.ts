@@ -10,7 +10,7 @@ import type { ConnectionInfo } from '../connection.js';
 import type { JoinResult, Transport, TransportEvents, TransportFactory } from '../transport/types.js';
 import { createPeerJsBootstrap } from '../bootstrap/peerjs.js';
 import { rendezvousPeerId } from '../bootstrap/rendezvous-id.js';
-import type { Bootstrap } from '../bootstrap/types.js';
+import type { Bootstrap, BootstrapChannel } from '../bootstrap/types.js';
 import type { LinkFactory, WrtcClasses } from './link.js';
 import { Mesh } from './mesh.js';
 import { Rendezvous } from './rendezvous.js';
@@ -65,7 +65,7 @@ export function createMeshTransport(options: MeshOptions = {}): TransportFactory
   return (sessionId) => new MeshTransport(sessionId, options);
 }
 
-class MeshTransport implements Transport {
+export class MeshTransport implements Transport {
   private mesh: Mesh | undefined;
   private rendezvous: Rendezvous | undefined;
   private started = false;
@@ -135,6 +135,15 @@ class MeshTransport implements Transport {
     rendezvous.dropChannel(entry.channel); // linked (or given up): the PeerServer is no longer needed
     if (this.destroyed) throw new Error('mesh transport: closed while connecting');
     return { missing };
+  }
+
+  /**
+   * Hook for invites: serve a newcomer that arrived on its own channel (an invite's data
+   * channel) as this member's joiner. Closed at once when this transport is not connected.
+   */
+  serveChannel(channel: BootstrapChannel): void {
+    if (this.destroyed || !this.rendezvous) return channel.close();
+    this.rendezvous.serveChannel(channel);
   }
 
   send(toConnectionId: string, frame: object): boolean {
