@@ -11,6 +11,7 @@
 import { createMeshTransport, type MeshOptions } from './mesh/transport.js';
 import { Session, type SessionCoreOptions } from './session.js';
 import type { TransportFactory } from './transport/types.js';
+import { createInviteTransport, SessionInvites } from './invite-api.js';
 
 /** Where `npm start` mounts its PeerServer, and so the default `peerjs.path`. */
 export const DEFAULT_PEERJS_PATH = '/peerjs';
@@ -34,6 +35,19 @@ export interface SessionOptions {
   heartbeatTimeout?: number;
   /** A transport of your own instead of the WebRTC mesh (e.g. `createMemoryNetwork().transport`). */
   transport?: TransportFactory;
+  /**
+   * How to get in: `'peerjs'` (default) meets through the PeerServer; `'invite'` uses no server
+   * at all: the first peer is alone, others join by an invite code (README, "No server").
+   */
+  bootstrap?: 'peerjs' | 'invite';
+  /** With `bootstrap: 'invite'`: the invite (code or URL) to join by. None: start the session. */
+  invite?: string;
+  /** With `invite`: receives the reply code to hand back to the inviter, during `connect()`. */
+  onInviteReply?: (reply: string) => void;
+  /** With `invite`: how long `connect()` waits for the inviter to enter the reply (default 300 000). */
+  inviteReplyTimeout?: number;
+  /** Default lifetime of this session's invites (default 600 000). */
+  inviteExpiresIn?: number;
 }
 
 /**
@@ -43,9 +57,24 @@ export interface SessionOptions {
  * const session = initSession('room-1', { transport: createMemoryNetwork().transport });
  */
 export function initSession(sessionId: string, options: SessionOptions = {}): Session {
-  const core: SessionCoreOptions = { transport: options.transport ?? createMeshTransport(meshOptions(options)) };
+  const core: SessionCoreOptions = { transport: options.transport ?? meshFactory(options) };
   if (options.ackTimeout !== undefined) core.ackTimeout = options.ackTimeout;
+  // Invites: any mesh session can make them (README, "No server").
+  const invites = new SessionInvites(sessionId, { iceServers: options.iceServers ?? [], ...(options.inviteExpiresIn !== undefined ? { expiresIn: options.inviteExpiresIn } : {}) });
+  core.transport = invites.track(core.transport);
+  core.invites = invites;
   return new Session(sessionId, core);
+}
+
+function meshFactory(options: SessionOptions): TransportFactory {
+  if (options.bootstrap === undefined || options.bootstrap === 'peerjs') return createMeshTransport(meshOptions(options));
+  if (options.bootstrap !== 'invite') throw new TypeError(`bootstrap must be 'peerjs' or 'invite', not ${String(options.bootstrap)}`);
+  const { peerjs: _unused, ...mesh } = meshOptions(options);
+  return createInviteTransport(mesh, {
+    ...(options.invite !== undefined ? { invite: options.invite } : {}),
+    ...(options.onInviteReply ? { onReply: options.onInviteReply } : {}),
+    ...(options.inviteReplyTimeout !== undefined ? { replyTimeoutMs: options.inviteReplyTimeout } : {}),
+  });
 }
 
 function meshOptions(options: SessionOptions): MeshOptions {
@@ -67,4 +96,6 @@ export type { SignalOptions } from './signal/validate.js';
 export type * from './session-events.js';
 export { createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type DropRule } from './transport/memory.js';
 export { createMeshTransport, MESH_DEFAULTS, type MeshOptions } from './mesh/transport.js';
+export { InviteError, INVITE_DEFAULTS, type Invite, type InviteOptions, type InviteFailure } from './invite-api.js';
+export { decodeInviteCode, type InviteRejection } from './wire/invite-code.js';
 export type { Transport, TransportEvents, TransportFactory, JoinResult, LeaveReason } from './transport/types.js';

@@ -18,6 +18,7 @@ import type { SessionDisconnectEvent, SessionEvents } from './session-events.js'
 import { ErrorCode, SignalError } from './signal/errors.js';
 import { checkSignal, type CheckedSignal, type SignalOptions } from './signal/validate.js';
 import type { LeaveReason, Transport, TransportEvents, TransportFactory } from './transport/types.js';
+import type { Invite, InviteHost, InviteOptions } from './invite-api.js';
 
 export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
@@ -30,6 +31,8 @@ export interface SessionCoreOptions {
   transport: TransportFactory;
   /** Milliseconds a signal waits for every target's acknowledgement (default 10 000), then 408. */
   ackTimeout?: number;
+  /** Invites (`src/invite-api.ts`); absent: `createInvite()` fails with 1006. */
+  invites?: InviteHost;
 }
 
 /** `connect()`'s options. `data` becomes `connection.data` (at most 1000 characters). */
@@ -77,7 +80,8 @@ export class Session extends Emitter<SessionEvents> {
   /** This client's own connection while connected; undefined otherwise. */
   connection: Connection | undefined;
 
-  readonly #options: Required<SessionCoreOptions>;
+  readonly #options: Required<Omit<SessionCoreOptions, 'invites'>>;
+  readonly #invites: InviteHost | undefined;
   #state: SessionState = 'disconnected';
   #transport: Transport | undefined;
   #delivery: Delivery | undefined;
@@ -103,6 +107,7 @@ export class Session extends Emitter<SessionEvents> {
     if (!(ackTimeout > 0 && Number.isFinite(ackTimeout))) throw new TypeError(`ackTimeout must be a positive number of milliseconds, not ${ackTimeout}`);
     this.sessionId = sessionId;
     this.#options = { transport: options.transport, ackTimeout };
+    this.#invites = options.invites;
   }
 
   /** 'disconnected' | 'connecting' | 'connected' | 'reconnecting'. */
@@ -138,6 +143,26 @@ export class Session extends Emitter<SessionEvents> {
    */
   signal(signal?: SignalOptions, completionHandler?: Completion): Promise<void> {
     return complete(this.#signal(signal), completionHandler);
+  }
+
+  /**
+   * Invites one newcomer (README, "No server"): resolves with `{ code, url, expiresAt }` to hand
+   * over. Needs a connected session; fails with 1006 otherwise.
+   */
+  createInvite(options?: InviteOptions): Promise<Invite> {
+    if (!this.isConnected() || !this.#invites) return Promise.reject(new SignalError(ErrorCode.CONNECT_FAILED, 'invites are made by a connected member of a WebRTC mesh session'));
+    return this.#invites.create(options);
+  }
+
+  /**
+   * Enters a newcomer's reply to one of this member's invites. Resolves when the link to the
+   * newcomer is open (it then joins the mesh); rejects with an `InviteError` whose `reason` is
+   * `corrupted`, `expired`, `used`, `wrong-session`, `wrong-version`, `wrong-kind`, `unknown` (400)
+   * or `timeout` (1006).
+   */
+  acceptReply(code: string): Promise<void> {
+    if (!this.isConnected() || !this.#invites) return Promise.reject(new SignalError(ErrorCode.CONNECT_FAILED, 'replies are entered by a connected member of a WebRTC mesh session'));
+    return this.#invites.acceptReply(code);
   }
 
   /** Leaves the session: peers get `connectionDestroyed` (clientDisconnected). Safe to call twice. */
