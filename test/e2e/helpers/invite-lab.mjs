@@ -107,9 +107,9 @@ function openFirefox(url) {
   };
 }
 
-async function waitForResult(box, sessionId, role) {
+async function waitForResult(box, sessionId, role, delayMs = 0) {
   const key = `/box/${sessionId}/result-${role}`;
-  for (const end = Date.now() + SCENARIO_MS; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
+  for (const end = Date.now() + SCENARIO_MS + delayMs; Date.now() < end; await new Promise((r) => setTimeout(r, 100))) {
     if (box.has(key)) return JSON.parse(box.get(key));
   }
   return { ok: false, role, error: `no result from the ${role} page within ${SCENARIO_MS / 1000} s` };
@@ -127,7 +127,12 @@ async function main() {
   setUpLan();
   const { server, box, url } = await startServer();
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-  const scenarios = [
+  const delays = process.argv.find((a) => a.startsWith('--delays='))?.slice(9).split(',').map(Number);
+  const scenarios = delays ? delays.flatMap((d) => [
+    { name: `chromium invites, chromium joins, reply entered after ${d} s`, inviter: 'chromium', newcomer: 'chromium', delay: d },
+    { name: `chromium invites, firefox joins, reply entered after ${d} s`, inviter: 'chromium', newcomer: 'firefox', delay: d },
+    { name: `firefox invites, chromium joins, reply entered after ${d} s`, inviter: 'firefox', newcomer: 'chromium', delay: d },
+  ]) : [
     { name: 'firefox invites, chromium joins', inviter: 'firefox', newcomer: 'chromium' },
     { name: 'chromium invites, firefox joins', inviter: 'chromium', newcomer: 'firefox' },
     { name: 'chromium invites, chromium joins (mDNS)', inviter: 'chromium', newcomer: 'chromium' },
@@ -139,7 +144,7 @@ async function main() {
       const sessionId = `lab-${i}-${Math.random().toString(36).slice(2, 8)}`;
       const open = [];
       for (const role of ['inviter', 'newcomer']) {
-        const page = `${url}e2e/cross.html?role=${role}&session=${sessionId}&name=${s[role]}-${role}`;
+        const page = `${url}e2e/cross.html?role=${role}&session=${sessionId}&name=${s[role]}-${role}&delay=${(s.delay ?? 0) * 1000}`;
         if (s[role] === 'firefox') open.push(openFirefox(page));
         else {
           const context = await browser.newContext(s.permission ? { permissions: ['microphone'] } : {});
@@ -147,7 +152,7 @@ async function main() {
           open.push({ close: () => context.close() });
         }
       }
-      const [inviter, newcomer] = await Promise.all([waitForResult(box, sessionId, 'inviter'), waitForResult(box, sessionId, 'newcomer')]);
+      const [inviter, newcomer] = await Promise.all([waitForResult(box, sessionId, 'inviter', (s.delay ?? 0) * 1000), waitForResult(box, sessionId, 'newcomer', (s.delay ?? 0) * 1000)]);
       for (const o of open) await o.close();
       results.push({ scenario: s.name, ok: inviter.ok === true && newcomer.ok === true, inviter, newcomer, sizes: [...sizes(inviter), ...sizes(newcomer)] });
     }
@@ -160,6 +165,7 @@ async function main() {
   else {
     for (const r of results) {
       console.log(`${r.ok ? 'ok  ' : 'FAIL'} ${r.scenario}${r.ok ? '' : `: inviter ${r.inviter.error ?? 'ok'}; newcomer ${r.newcomer.error ?? 'ok'}`}`);
+      if (r.newcomer.states?.length) console.log(`       newcomer's invite link: ${r.newcomer.states.join(', ')}`);
       for (const z of r.sizes) console.log(`       ${z.engine.padEnd(8)} ${z.kind.padEnd(6)} ${String(z.chars).padStart(4)} chars, QR version ${z.qr}${z.urlChars ? `; as a URL ${z.urlChars} chars, QR version ${z.urlQr}` : ''}`);
     }
   }

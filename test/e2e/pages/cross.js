@@ -39,9 +39,23 @@ try {
     result.invite = invite.code;
     result.url = invite.url;
     await put('invite', invite.code);
-    await session.acceptReply(await take('reply'));
+    const reply = await take('reply');
+    // `delay`: how long the person takes to enter the reply (the lab measures what still links).
+    await sleep(Number(q.get('delay') ?? 0));
+    await session.acceptReply(reply);
   } else {
     const code = await take('invite');
+    // Watch the newcomer's invite link while it waits for its reply to be entered.
+    const NativePC = globalThis.RTCPeerConnection;
+    const started = performance.now();
+    result.states = [];
+    globalThis.RTCPeerConnection = class extends NativePC {
+      constructor(...args) {
+        super(...args);
+        this.addEventListener('iceconnectionstatechange', () => result.states.push(`${Math.round((performance.now() - started) / 1000)}s ice ${this.iceConnectionState}`));
+        this.addEventListener('connectionstatechange', () => result.states.push(`${Math.round((performance.now() - started) / 1000)}s pc ${this.connectionState}`));
+      }
+    };
     session = meshSignal.initSession(sessionId, {
       bootstrap: 'invite',
       invite: code,
