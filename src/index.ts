@@ -36,8 +36,9 @@ export interface SessionOptions {
   /** A transport of your own instead of the WebRTC mesh (e.g. `createMemoryNetwork().transport`). */
   transport?: TransportFactory;
   /**
-   * How to get in: `'peerjs'` (default) meets through the PeerServer; `'invite'` uses no server
-   * at all: the first peer is alone, others join by an invite code (README, "No server").
+   * How to get in: `'peerjs'` (default) meets through the PeerServer; `'invite'` needs no server:
+   * the first peer is alone, others join by an invite code (README, "No server"). With `'invite'`
+   * and an explicit `peerjs`, members also claim the PeerServer point (mixed sessions).
    */
   bootstrap?: 'peerjs' | 'invite';
   /** With `bootstrap: 'invite'`: the invite (code or URL) to join by. None: start the session. */
@@ -69,8 +70,10 @@ export function initSession(sessionId: string, options: SessionOptions = {}): Se
 function meshFactory(options: SessionOptions): TransportFactory {
   if (options.bootstrap === undefined || options.bootstrap === 'peerjs') return createMeshTransport(meshOptions(options));
   if (options.bootstrap !== 'invite') throw new TypeError(`bootstrap must be 'peerjs' or 'invite', not ${String(options.bootstrap)}`);
-  const { peerjs: _unused, ...mesh } = meshOptions(options);
+  // A PeerServer is used with invites only when the app names one: members then claim its point too.
+  const { peerjs, ...mesh } = meshOptions(options);
   return createInviteTransport(mesh, {
+    ...(options.peerjs ? { peerjs } : {}),
     ...(options.invite !== undefined ? { invite: options.invite } : {}),
     ...(options.onInviteReply ? { onReply: options.onInviteReply } : {}),
     ...(options.inviteReplyTimeout !== undefined ? { replyTimeoutMs: options.inviteReplyTimeout } : {}),

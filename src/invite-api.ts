@@ -14,7 +14,10 @@
 import type { BootstrapChannel } from './bootstrap/types.js';
 import { InviteDoor, InviteError, answerInvite, readInvite, INVITE_DEFAULTS, type InviteAnswer } from './bootstrap/invite.js';
 import { InviteEntryBootstrap } from './bootstrap/invite-entry.js';
-import { createMeshTransport, type MeshOptions } from './mesh/transport.js';
+import { createMeshTransport, MESH_DEFAULTS, type MeshOptions } from './mesh/transport.js';
+import { createPeerJsBootstrap } from './bootstrap/peerjs.js';
+import { rendezvousPeerId } from './bootstrap/rendezvous-id.js';
+import type { Bootstrap } from './bootstrap/types.js';
 import type { JoinResult, LocalIdentity, Transport, TransportEvents, TransportFactory } from './transport/types.js';
 import type { ConnectionInfo } from './connection.js';
 
@@ -137,6 +140,11 @@ export interface InviteEntryOptions {
   onReply?: (reply: string) => void;
   /** How long the newcomer waits for the inviter to enter its reply (ms). Default 5 minutes. */
   replyTimeoutMs?: number;
+  /**
+   * A PeerServer the app also configured: members then claim (or dial) its point too, so they
+   * take part in PeerServer succession and mixed rooms merge. Absent: no server is contacted.
+   */
+  peerjs?: MeshOptions['peerjs'];
 }
 
 /**
@@ -176,7 +184,7 @@ class InviteEntryTransport implements ChannelServer {
         throw new InviteError('closed', 'disconnect() was called while joining by invite');
       }
     }
-    const bootstrap = new InviteEntryBootstrap(channel);
+    const bootstrap = new InviteEntryBootstrap(channel, this.entry.peerjs ? this.peerJsBootstrap(this.entry.peerjs) : undefined);
     this.inner = createMeshTransport({ ...this.mesh, bootstrap: () => bootstrap })(this.sessionId);
     try {
       const joined = await this.inner.connect(self, events, identity);
@@ -186,6 +194,24 @@ class InviteEntryTransport implements ChannelServer {
       if (channel) throw new InviteError('timeout', `the inviter's page opened the link but did not let this page into the mesh (${(error as Error)?.message ?? error})`);
       throw error;
     }
+  }
+
+  /** The same PeerServer point the PeerJS way in uses (same defaults as the mesh transport's). */
+  private peerJsBootstrap(p: NonNullable<MeshOptions['peerjs']>): Bootstrap {
+    const loc = (globalThis as { location?: { hostname?: string; port?: string; protocol?: string } }).location;
+    const secure = p.secure ?? loc?.protocol === 'https:';
+    const host = p.host ?? loc?.hostname;
+    if (!host) throw new InviteError('not-connected', 'peerjs.host is required outside a web page');
+    return createPeerJsBootstrap(rendezvousPeerId(this.sessionId), {
+      host,
+      port: p.port ?? (loc?.port ? Number(loc.port) : secure ? 443 : 80),
+      path: p.path ?? '/',
+      secure,
+      key: p.key ?? 'peerjs',
+      iceServers: this.mesh.iceServers ?? [],
+      serverTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
+      dialTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
+    });
   }
 
   serveChannel(channel: BootstrapChannel): void {

@@ -8,7 +8,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { launchBrowser, sessionName, startTestServer, TestPage, waitInPage, WAIT_MS } from './harness.js';
+import { launchBrowser, peerjsOf, sessionName, startTestServer, TestPage, waitInPage, WAIT_MS } from './harness.js';
 import { startStaticServer, type StaticServer } from './helpers/static-server.js';
 
 interface Outcome { ok: boolean; id?: string; code?: number; name?: string; reason?: string; message?: string }
@@ -20,6 +20,7 @@ type InvApi = {
   join(sessionId: string, name: string, code: string, options?: object): void;
 };
 declare const inv: InvApi;
+declare const t: { disconnect(): void };
 
 let browser: Browser;
 let statics: StaticServer;
@@ -62,10 +63,10 @@ async function joinOutcome(page: TestPage): Promise<Outcome> {
 }
 
 /** The whole exchange: invite from `from`, reply from `to`, reply entered at `from`, `to` joined. */
-async function joinByInvite(from: TestPage, to: TestPage, sessionId: string): Promise<void> {
+async function joinByInvite(from: TestPage, to: TestPage, sessionId: string, options: object = {}): Promise<void> {
   const { code, url } = await makeInvite(from);
   expect(url).toContain(`#session=${encodeURIComponent(sessionId)}&invite=${code}`);
-  const reply = await startJoin(to, sessionId, code);
+  const reply = await startJoin(to, sessionId, code, options);
   expect(reply, `${to.name} made a reply`).toBeTruthy();
   expect(await from.page.evaluate((r) => inv.accept(r), reply!)).toEqual({ ok: true });
   const joined = await joinOutcome(to);
@@ -185,5 +186,20 @@ describe('mixed: PeerServer pages and invited pages', () => {
     await Promise.all(pages.map((x) => x.waitForLive(ids)));
     expect(await q!.send({ type: 'hi', data: 'from quinn' })).toEqual({ ok: true });
     expect(await r!.dataFrom(q!.id, 'hi')).toEqual(['from quinn']);
+  });
+
+  it('an invited page that also names the PeerServer takes over its point when the PeerServer page leaves', async () => {
+    const session = sessionName('takeover');
+    const [p, q, r] = await Promise.all(['pia', 'quin', 'rui'].map((n) => openPage(n, server)));
+    pages.push(p!, q!, r!);
+    await p!.connect(session, server);
+    await joinByInvite(p!, q!, session, { peerjs: peerjsOf(server) });
+    await q!.waitForLive([p!.id, q!.id]);
+    await p!.page.evaluate(() => t.disconnect()); // the PeerServer holder leaves: quin is the only one left
+    await q!.waitForLive([q!.id]);
+    // A PeerServer newcomer now finds quin holding the point (without the takeover it would be alone).
+    await r!.connect(session, server);
+    await Promise.all([q!, r!].map((x) => x.waitForLive([q!.id, r!.id])));
+    expect(await r!.send({ to: q!.id, type: 'hi', data: 'found you' })).toEqual({ ok: true });
   });
 });

@@ -30,7 +30,7 @@ window.inv = {
   join(sessionId, name, code, options = {}) {
     inv.reply = undefined;
     inv.joined = undefined;
-    t.connect(sessionId, name, {}, { bootstrap: 'invite', invite: code, onInviteReply: (r) => { inv.reply = r; }, ...options })
+    t.connect(sessionId, name, undefined, { bootstrap: 'invite', invite: code, onInviteReply: (r) => { inv.reply = r; }, ...options })
       .then((id) => { inv.joined = { ok: true, id }; }, (e) => { inv.joined = plain(e); });
   },
 };
