@@ -146,6 +146,8 @@ function showReply(reply) {
   els.replyWait.textContent = `${REPLY_WAIT_MIN} minutes`;
   els.replyOut.hidden = false;
   card.hidden = false;
+  // demo.js says "Joining…"; say what the join waits for (it overwrites this once connected).
+  $('status').textContent = 'Waiting for the inviter to enter your reply…';
 }
 
 // ---- member: invite, then let the newcomer in -------------------------------------------------
