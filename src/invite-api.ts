@@ -74,24 +74,27 @@ export class SessionInvites implements InviteHost {
     private readonly options: InviteHostOptions = {},
   ) {}
 
-  /** The factory the session uses: same transports, remembered for `create`/`acceptReply`. */
+  /**
+   * The factory the session uses: the very same transports (every method kept), remembered for
+   * `create`/`acceptReply`; closing one also closes its waiting invites.
+   */
   track(factory: TransportFactory): TransportFactory {
     return (sessionId) => {
       const transport = factory(sessionId);
       const slot: { transport: Transport; identity?: LocalIdentity; door?: InviteDoor } = { transport };
       this.current = slot;
-      return {
-        connect: (self: ConnectionInfo, events: TransportEvents, identity?: LocalIdentity) => {
-          if (identity) slot.identity = identity;
-          return transport.connect(self, events, identity);
-        },
-        send: (to: string, frame: object) => transport.send(to, frame),
-        close: () => {
-          slot.door?.close();
-          if (this.current === slot) this.current = undefined;
-          transport.close();
-        },
+      const connect = transport.connect.bind(transport);
+      const close = transport.close.bind(transport);
+      transport.connect = (self: ConnectionInfo, events: TransportEvents, identity?: LocalIdentity) => {
+        if (identity) slot.identity = identity;
+        return connect(self, events, identity);
       };
+      transport.close = () => {
+        slot.door?.close();
+        if (this.current === slot) this.current = undefined;
+        close();
+      };
+      return transport;
     };
   }
 
