@@ -65,7 +65,7 @@ export function createMeshTransport(options: MeshOptions = {}): TransportFactory
   return (sessionId) => new MeshTransport(sessionId, options);
 }
 
-export class MeshTransport implements Transport {
+class MeshTransport implements Transport {
   private mesh: Mesh | undefined;
   private rendezvous: Rendezvous | undefined;
   private started = false;
