@@ -5,7 +5,7 @@
 import { encode as encodeQr } from './vendor/uqr.mjs';
 
 /** How long a newcomer's page waits for its reply to be entered (the library's default). */
-const REPLY_WAIT_MIN = 5;
+const REPLY_WAIT_MIN = 3;
 
 const $ = (id) => /** @type {HTMLElement} */ (document.getElementById(id));
 

@@ -45,7 +45,7 @@ export interface SessionOptions {
   invite?: string;
   /** With `invite`: receives the reply code to hand back to the inviter, during `connect()`. */
   onInviteReply?: (reply: string) => void;
-  /** With `invite`: how long `connect()` waits for the inviter to enter the reply (default 300 000). */
+  /** With `invite`: how long `connect()` waits for the inviter to enter the reply (default 180 000). */
   inviteReplyTimeout?: number;
   /** Default lifetime of this session's invites (default 600 000). */
   inviteExpiresIn?: number;

@@ -141,7 +141,7 @@ export interface InviteEntryOptions {
   invite?: string;
   /** Gets the reply code to hand back to the inviter. Called once, during `connect()`. */
   onReply?: (reply: string) => void;
-  /** How long the newcomer waits for the inviter to enter its reply (ms). Default 5 minutes. */
+  /** How long the newcomer waits for the inviter to enter its reply (ms). Default 3 minutes. */
   replyTimeoutMs?: number;
   /**
    * A PeerServer the app also configured: members then claim (or dial) its point too, so they

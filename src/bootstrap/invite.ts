@@ -14,7 +14,8 @@
  * | expired / failed | final: peer connection closed, id kept as used until its expiry | —            |
  *
  * The newcomer's side (`answerInvite`): remote offer from the code → complete answer → reply code;
- * its channel must open within `replyTimeoutMs` (the time a person has to hand the reply back).
+ * its channel must open within `replyTimeoutMs` (the time a person has to hand the reply back),
+ * and the attempt fails at once if the browser gives up on the waiting link first.
  */
 import { ErrorCode, SignalError } from '../signal/errors.js';
 import {
@@ -49,8 +50,12 @@ export const INVITE_DEFAULTS = {
   gatherTimeoutMs: 5_000,
   /** After the inviter entered the reply, the data channel must open within this. */
   linkTimeoutMs: 20_000,
-  /** The newcomer's channel must open this long after its reply was made (a person carries it back). */
-  replyTimeoutMs: 5 * 60_000,
+  /**
+   * The newcomer's channel must open this long after its reply was made (a person carries it
+   * back). Measured (README, "No server"): a Chromium newcomer waiting on a Chromium inviter
+   * gives up by itself after about 220 s; 3 minutes stays under that, so people get our message.
+   */
+  replyTimeoutMs: 3 * 60_000,
 } as const;
 
 /** The RTCPeerConnection options both sides use. */
@@ -238,14 +243,23 @@ export async function answerInvite(invite: InviteCode, options: AnswerOptions): 
     pc.close();
     settle!.reject(error);
   };
+  let open = false;
   pc.ondatachannel = ({ channel: dc }) => {
     const ready = (): void => {
+      if (open) return; // one entry channel per invite: extra channels are ignored
+      open = true;
       clearTimeout(timer);
       settle!.resolve(new DataChannelBootstrap(pc, dc));
     };
     if (dc.readyState === 'open') ready();
     else dc.addEventListener('open', ready, { once: true });
   };
+  // The browser may give up on the waiting link before our timer does: say so at once.
+  pc.addEventListener('connectionstatechange', () => {
+    if (!open && pc.connectionState === 'failed') {
+      fail(new InviteError('timeout', 'the link to the inviter failed before it opened: the reply was entered too late (browsers give up on a waiting link after a few minutes) or the two devices cannot reach each other; ask for a new invite'));
+    }
+  });
   try {
     await pc.setRemoteDescription({ type: 'offer', sdp: sdpFromIce(invite.ice) });
     await pc.setLocalDescription(await pc.createAnswer());
