@@ -135,6 +135,28 @@ describe('invite codes', () => {
     expect((await decodeInviteCode(text, { kind: 'invite', sessionId: 'r', nowMs: Date.now() + 61_000 })).ok).toBe(false);
   });
 
+  it('deflates when that is shorter, and says so when this platform cannot inflate; without CompressionStream it writes plain codes', async () => {
+    const lan = { ...ice(), candidates: Array.from({ length: 12 }, (_, i) => ({ type: 'host' as const, address: `192.168.1.${10 + i}`, port: 50000 })) };
+    const fields = { kind: 'invite' as const, sessionId: 's', inviteId: newInviteId(), expiresAtMs: Date.now() + 60_000, ice: lan };
+    const deflated = await encodeInviteCode(fields);
+    expect(Buffer.from(deflated, 'base64url')[0]! & 1).toBe(1);
+    const g = globalThis as { CompressionStream?: unknown; DecompressionStream?: unknown };
+    const [C, D] = [g.CompressionStream, g.DecompressionStream];
+    try {
+      g.DecompressionStream = undefined;
+      expect(await decodeInviteCode(deflated, { kind: 'invite', sessionId: 's' })).toMatchObject({ ok: false, reason: 'unsupported' });
+      g.CompressionStream = undefined;
+      const plain = await encodeInviteCode(fields);
+      expect(Buffer.from(plain, 'base64url')[0]! & 1).toBe(0);
+      expect(plain.length).toBeGreaterThan(deflated.length);
+      const r = await decodeInviteCode(plain, { kind: 'invite', sessionId: 's' });
+      expect(r.ok && r.code.ice.candidates.length).toBe(12);
+    } finally {
+      g.CompressionStream = C;
+      g.DecompressionStream = D;
+    }
+  });
+
   it('refuses a decompression bomb without reading it all', async () => {
     const zeros = new Uint8Array(1 << 20);
     const stream = new CompressionStream('deflate-raw');
