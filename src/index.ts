@@ -68,6 +68,9 @@ export function initSession(sessionId: string, options: SessionOptions = {}): Se
 }
 
 function meshFactory(options: SessionOptions): TransportFactory {
+  if (options.bootstrap !== 'invite' && (options.invite !== undefined || options.onInviteReply !== undefined)) {
+    throw new TypeError("the invite and onInviteReply options need bootstrap: 'invite'");
+  }
   if (options.bootstrap === undefined || options.bootstrap === 'peerjs') return createMeshTransport(meshOptions(options));
   if (options.bootstrap !== 'invite') throw new TypeError(`bootstrap must be 'peerjs' or 'invite', not ${String(options.bootstrap)}`);
   // A PeerServer is used with invites only when the app names one: members then claim its point too.

@@ -104,7 +104,9 @@ describe('session invites without a WebRTC mesh', () => {
     session.disconnect();
   });
 
-  it('an unknown bootstrap is refused at initSession', () => {
+  it('an unknown bootstrap, or an invite without bootstrap: invite, is refused at initSession', () => {
     expect(() => initSession('room', { bootstrap: 'carrier-pigeon' as 'invite' })).toThrow(/bootstrap must be/);
+    expect(() => initSession('room', { invite: 'abc' })).toThrow(/need bootstrap: 'invite'/);
+    expect(() => initSession('room', { bootstrap: 'peerjs', onInviteReply: () => {} })).toThrow(/need bootstrap: 'invite'/);
   });
 });
