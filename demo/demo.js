@@ -1,6 +1,7 @@
 // The mesh-signal demo: join a session, see who is there, signal one connection or everyone.
 // Everything a peer sends (names, types, data) is untrusted: it is only ever set as textContent.
 import { initSession } from '../mesh-signal.js';
+import { joinOptions, sessionChanged } from './invite.js';
 
 const MAX_DATA_BYTES = 8192;
 const MAX_LOG_ENTRIES = 300;
@@ -360,8 +361,9 @@ els.joinForm.addEventListener('submit', async (submit) => {
 
   setJoined(true);
   setStatus('connecting', `Joining “${sessionId}”…`);
-  const current = initSession(sessionId, { peerjs: serverSettings(), iceServers: [] });
+  const current = initSession(sessionId, { peerjs: serverSettings(), iceServers: [], ...joinOptions() });
   session = current;
+  sessionChanged(current);
   current.on({
     sessionConnected: () => setStatus('connected', `Connected to “${sessionId}”`),
     connectionCreated: (e) => addConnection(e.connection),

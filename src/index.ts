@@ -13,6 +13,7 @@ import { Session, type SessionCoreOptions } from './session.js';
 import { browserPersistence } from './identity/store.js';
 import type { TransportFactory } from './transport/types.js';
 import { DEFAULT_PEERJS_PATH } from './peerjs-defaults.js';
+import { createInviteTransport, SessionInvites } from './invite-api.js';
 
 /** Where `npm start` mounts its PeerServer, and so the default `peerjs.path`. */
 export { DEFAULT_PEERJS_PATH };
@@ -50,6 +51,20 @@ export interface SessionOptions {
    * no sessionStorage or IndexedDB (Node) nothing is kept. `false`: every page is a new Connection.
    */
   persist?: boolean;
+  /**
+   * How to get in: `'peerjs'` (default) meets through the PeerServer; `'invite'` needs no server:
+   * the first peer is alone, others join by an invite code (README, "No server"). With `'invite'`
+   * and an explicit `peerjs`, members also claim the PeerServer point (mixed sessions).
+   */
+  bootstrap?: 'peerjs' | 'invite';
+  /** With `bootstrap: 'invite'`: the invite (code or URL) to join by. None: start the session. */
+  invite?: string;
+  /** With `invite`: receives the reply code to hand back to the inviter, during `connect()`. */
+  onInviteReply?: (reply: string) => void;
+  /** With `invite`: how long `connect()` waits for the inviter to enter the reply (default 180 000). */
+  inviteReplyTimeout?: number;
+  /** Default lifetime of this session's invites (default 600 000). */
+  inviteExpiresIn?: number;
 }
 
 /**
@@ -59,10 +74,30 @@ export interface SessionOptions {
  * const session = initSession('room-1', { transport: createMemoryNetwork().transport });
  */
 export function initSession(sessionId: string, options: SessionOptions = {}): Session {
-  const core: SessionCoreOptions = { transport: options.transport ?? createMeshTransport(meshOptions(options)) };
+  const core: SessionCoreOptions = { transport: options.transport ?? meshFactory(options) };
   if (options.ackTimeout !== undefined) core.ackTimeout = options.ackTimeout;
   if (options.persist !== false) core.persistence = browserPersistence();
+  // Invites: any mesh session can make them (README, "No server").
+  const invites = new SessionInvites(sessionId, { iceServers: options.iceServers ?? [], ...(options.inviteExpiresIn !== undefined ? { expiresIn: options.inviteExpiresIn } : {}) });
+  core.transport = invites.track(core.transport);
+  core.invites = invites;
   return new Session(sessionId, core);
+}
+
+function meshFactory(options: SessionOptions): TransportFactory {
+  if (options.bootstrap !== 'invite' && (options.invite !== undefined || options.onInviteReply !== undefined)) {
+    throw new TypeError("the invite and onInviteReply options need bootstrap: 'invite'");
+  }
+  if (options.bootstrap === undefined || options.bootstrap === 'peerjs') return createMeshTransport(meshOptions(options));
+  if (options.bootstrap !== 'invite') throw new TypeError(`bootstrap must be 'peerjs' or 'invite', not ${String(options.bootstrap)}`);
+  // A PeerServer is used with invites only when the app names one: members then claim its point too.
+  const { peerjs, ...mesh } = meshOptions(options);
+  return createInviteTransport(mesh, {
+    ...(options.peerjs ? { peerjs } : {}),
+    ...(options.invite !== undefined ? { invite: options.invite } : {}),
+    ...(options.onInviteReply ? { onReply: options.onInviteReply } : {}),
+    ...(options.inviteReplyTimeout !== undefined ? { replyTimeoutMs: options.inviteReplyTimeout } : {}),
+  });
 }
 
 function meshOptions(options: SessionOptions): MeshOptions {
@@ -86,6 +121,8 @@ export type { SignalOptions } from './signal/validate.js';
 export type * from './session-events.js';
 export { createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type DropRule } from './transport/memory.js';
 export { createMeshTransport, MESH_DEFAULTS, type MeshOptions } from './mesh/transport.js';
+export { InviteError, INVITE_DEFAULTS, type Invite, type InviteOptions, type InviteFailure } from './invite-api.js';
+export { decodeInviteCode, type InviteRejection } from './wire/invite-code.js';
 export type { Transport, TransportEvents, TransportFactory, JoinResult, LeaveReason } from './transport/types.js';
 export { browserPersistence, type Persistence, type KeyValue, type ChannelLike } from './identity/store.js';
 export { MAX_SIGNALS_IN_FLIGHT } from './delivery/delivery.js';

@@ -30,6 +30,7 @@ import { ErrorCode, SignalError } from './signal/errors.js';
 import { complete, type Completion } from './signal/completion.js';
 import { checkSignal, type CheckedSignal, type SignalOptions } from './signal/validate.js';
 import type { JoinResult, LeaveReason, Transport, TransportEvents, TransportFactory } from './transport/types.js';
+import type { Invite, InviteHost, InviteOptions } from './invite-api.js';
 
 export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
 
@@ -47,6 +48,8 @@ export interface SessionCoreOptions {
    * browser). Undefined: nothing survives; a page going away says a final goodbye.
    */
   persistence?: Persistence | undefined;
+  /** Invites (`src/invite-api.ts`); absent: `createInvite()` fails with 1006. */
+  invites?: InviteHost;
 }
 
 
@@ -77,12 +80,13 @@ export class Session extends Emitter<SessionEvents> {
   /** This client's own connection while connected; undefined otherwise. */
   connection: Connection | undefined;
 
-  readonly #options: Required<Omit<SessionCoreOptions, 'persistence'>>;
+  readonly #options: Required<Omit<SessionCoreOptions, 'persistence' | 'invites'>>;
   readonly #persistence: Persistence | undefined;
   /** What this stay keeps for the next page of the tab (with persistence). */
   #continuity: Continuity | undefined;
   /** Members whose link is being re-formed. */
   readonly #away = new Set<string>();
+  readonly #invites: InviteHost | undefined;
   #state: SessionState = 'disconnected';
   #transport: Transport | undefined;
   #delivery: Delivery | undefined;
@@ -119,6 +123,7 @@ export class Session extends Emitter<SessionEvents> {
     this.sessionId = sessionId;
     this.#options = { transport: options.transport, ackTimeout };
     this.#persistence = options.persistence;
+    this.#invites = options.invites;
   }
 
   /** 'disconnected' | 'connecting' | 'connected' | 'reconnecting'. */
@@ -165,6 +170,26 @@ export class Session extends Emitter<SessionEvents> {
     if (id === this.connection?.connectionId) return 'linked';
     if (!this.#members.has(id)) return undefined;
     return this.#away.has(id) ? 'away' : 'linked';
+  }
+
+  /**
+   * Invites one newcomer (README, "No server"): resolves with `{ code, url, expiresAt }` to hand
+   * over. Needs a connected session; fails with 1006 otherwise.
+   */
+  createInvite(options?: InviteOptions): Promise<Invite> {
+    if (!this.isConnected() || !this.#invites) return Promise.reject(new SignalError(ErrorCode.CONNECT_FAILED, 'invites are made by a connected member of a WebRTC mesh session'));
+    return this.#invites.create(options);
+  }
+
+  /**
+   * Enters a newcomer's reply to one of this member's invites. Resolves when the link to the
+   * newcomer is open (it then joins the mesh); rejects with an `InviteError` whose `reason` is
+   * `corrupted`, `expired`, `used`, `wrong-session`, `wrong-version`, `wrong-kind`, `unknown` (400)
+   * or `timeout` (1006).
+   */
+  acceptReply(code: string): Promise<void> {
+    if (!this.isConnected() || !this.#invites) return Promise.reject(new SignalError(ErrorCode.CONNECT_FAILED, 'replies are entered by a connected member of a WebRTC mesh session'));
+    return this.#invites.acceptReply(code);
   }
 
   /**

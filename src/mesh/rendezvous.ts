@@ -105,6 +105,14 @@ export class Rendezvous {
     return 'timeout';
   }
 
+  /**
+   * Hook for invites: serve a newcomer that reached us on a channel of its own (an invite's data
+   * channel), exactly like one that dialled the rendezvous point: `m.join` → members → relay.
+   */
+  serveChannel(channel: BootstrapChannel): void {
+    this.serveNewcomer(channel);
+  }
+
   /** A route to a newcomer we introduce, for relaying its answers. */
   joinerRoute(connectionId: string): SdpRoute | undefined {
     const channel = this.joiners.get(connectionId);

@@ -11,7 +11,7 @@ import type { JoinResult, LocalIdentity, Transport, TransportEvents, TransportFa
 import { createPeerJsBootstrap } from '../bootstrap/peerjs.js';
 import { DEFAULT_PEERJS_KEY, DEFAULT_PEERJS_PATH } from '../peerjs-defaults.js';
 import { rendezvousPeerId } from '../bootstrap/rendezvous-id.js';
-import type { Bootstrap } from '../bootstrap/types.js';
+import type { Bootstrap, BootstrapChannel } from '../bootstrap/types.js';
 import type { LinkFactory, WrtcClasses } from './link.js';
 import { Mesh } from './mesh.js';
 import { debugLogger } from './member.js';
@@ -246,6 +246,15 @@ class MeshTransport implements Transport {
       this.close();
       events.disconnected('networkDisconnected');
     }, leftMs);
+  }
+
+  /**
+   * Hook for invites: serve a newcomer that arrived on its own channel (an invite's data
+   * channel) as this member's joiner. Closed at once when this transport is not connected.
+   */
+  serveChannel(channel: BootstrapChannel): void {
+    if (this.destroyed || !this.rendezvous) return channel.close();
+    this.rendezvous.serveChannel(channel);
   }
 
   send(toConnectionId: string, frame: object): boolean {

@@ -7,7 +7,8 @@ import type { RunningServer } from '../../server/app.mjs';
 import { ENGINES, formMesh, launchBrowser, sessionName, startTestServer, TestPage, type EngineBrowser, type EnginePage } from './harness.js';
 
 /** "In seconds": how long the others may take to notice a closed page. */
-const LEAVE_NOTICE_MS = 10_000;
+/** A closed page is away (heartbeat 4 s, or the 5 s reload grace of its goodbye), then gone after the pages' 3 s grace. */
+const LEAVE_NOTICE_MS = 20_000;
 
 describe.each(ENGINES)('%s', (engine) => {
   let browser: EngineBrowser;

@@ -8,7 +8,8 @@ import type { RunningServer } from '../../server/app.mjs';
 import { formMeshOf, launchBrowsers, sessionName, startTestServer, TestPage, type Browsers, type Engine, type EnginePage } from './harness.js';
 
 /** "In seconds": how long the others may take to notice a closed page. */
-const LEAVE_NOTICE_MS = 10_000;
+/** A closed page is away (heartbeat 4 s, or the 5 s reload grace of its goodbye), then gone after the pages' 3 s grace. */
+const LEAVE_NOTICE_MS = 20_000;
 
 let browsers: Browsers;
 let server: RunningServer;

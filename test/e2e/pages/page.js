@@ -59,7 +59,10 @@ window.t = {
 
   /** Joins `sessionId` as `name`; resolves with the own connection id. */
   async connect(sessionId, name, peerjs, options = {}) {
-    session = meshSignal.initSession(sessionId, { peerjs, iceServers: [], ...options });
+    // A page that vanishes without its goodbye (best effort on close, in both engines) is away
+    // for the heartbeat timeout plus this grace before the others destroy it: 3 s keeps the
+    // leave tests short (the library's default is 20 s).
+    session = meshSignal.initSession(sessionId, { peerjs, iceServers: [], reconnectGrace: 3_000, ...options });
     window.session = session;
     for (const type of ['sessionConnected', 'sessionReconnecting', 'sessionReconnected', 'sessionDisconnected']) {
       session.on(type, (e) => state.sessionEvents.push(e.reason ? `${type}:${e.reason}` : type));
