@@ -11,6 +11,7 @@
 import { createMeshTransport, type MeshOptions } from './mesh/transport.js';
 import { Session, type SessionCoreOptions } from './session.js';
 import type { TransportFactory } from './transport/types.js';
+import { checkSessionOptions } from './options.js';
 
 /** Where `npm start` mounts its PeerServer, and so the default `peerjs.path`. */
 export const DEFAULT_PEERJS_PATH = '/peerjs';
@@ -34,6 +35,13 @@ export interface SessionOptions {
   heartbeatTimeout?: number;
   /** A transport of your own instead of the WebRTC mesh (e.g. `createMemoryNetwork().transport`). */
   transport?: TransportFactory;
+  /**
+   * The session secret (not `peerjs.key`, the PeerServer's API key). With it, only peers that
+   * prove they know it become Connections, and the session's rendezvous point is named by it.
+   */
+  secret?: string;
+  /** Signals accepted per second from one connection; more are refused with 429. */
+  maxSignalsPerSecond?: number;
 }
 
 /**
@@ -43,6 +51,7 @@ export interface SessionOptions {
  * const session = initSession('room-1', { transport: createMemoryNetwork().transport });
  */
 export function initSession(sessionId: string, options: SessionOptions = {}): Session {
+  checkSessionOptions(options);
   const core: SessionCoreOptions = { transport: options.transport ?? createMeshTransport(meshOptions(options)) };
   if (options.ackTimeout !== undefined) core.ackTimeout = options.ackTimeout;
   return new Session(sessionId, core);
