@@ -33,6 +33,14 @@ export interface SessionOptions {
   heartbeatInterval?: number;
   /** A peer silent this long is dropped as `networkDisconnected` (default 4 000). */
   heartbeatTimeout?: number;
+  /**
+   * A peer whose link died stays a Connection (away, being re-linked) this long before it is
+   * destroyed as `networkDisconnected`; also how long this client, cut off from everyone, tries to
+   * get back before `sessionDisconnected` (default 20 000).
+   */
+  reconnectGrace?: number;
+  /** Log the mesh's link state changes, relays and retries: `true` (console.debug) or a function. */
+  debug?: MeshOptions['debug'];
   /** A transport of your own instead of the WebRTC mesh (e.g. `createMemoryNetwork().transport`). */
   transport?: TransportFactory;
   /**
@@ -65,6 +73,8 @@ function meshOptions(options: SessionOptions): MeshOptions {
   if (options.joinTimeout !== undefined) mesh.joinTimeoutMs = options.joinTimeout;
   if (options.heartbeatInterval !== undefined) mesh.heartbeatIntervalMs = options.heartbeatInterval;
   if (options.heartbeatTimeout !== undefined) mesh.heartbeatTimeoutMs = options.heartbeatTimeout;
+  if (options.reconnectGrace !== undefined) mesh.reconnectGraceMs = options.reconnectGrace;
+  if (options.debug !== undefined) mesh.debug = options.debug;
   return mesh;
 }
 

@@ -23,6 +23,11 @@ export interface MemoryRendezvous {
   /** The server goes away: holders lose their points; claims and dials fail until `start()`. */
   stop(): void;
   start(): void;
+  /**
+   * One client loses (true) or regains (false) its network: its claims and dials fail as if the
+   * server were unreachable, and dials to it (if it holds the point) get no answer.
+   */
+  setOffline(bootstrap: Bootstrap, offline: boolean): void;
 }
 
 interface Hold {
@@ -62,6 +67,9 @@ export function createMemoryRendezvous(): MemoryRendezvous {
     start: () => {
       up = true;
     },
+    setOffline: (bootstrap, offline) => {
+      if (bootstrap instanceof MemoryBootstrap) bootstrap.offline = offline;
+    },
   };
 }
 
@@ -75,6 +83,8 @@ class MemoryBootstrap implements Bootstrap {
   /** Waits in flight; `close()` ends them so no claim or dial is left hanging. */
   private readonly waits = new Map<ReturnType<typeof setTimeout>, () => void>();
   private destroyed = false;
+  /** This client's network is down (`setOffline`). */
+  offline = false;
 
   constructor(
     private readonly sessionId: string,
@@ -87,7 +97,7 @@ class MemoryBootstrap implements Bootstrap {
 
   async claim(handlers: HoldHandlers): Promise<ClaimResult> {
     await Promise.resolve(); // a round trip, however short
-    if (this.destroyed || !this.server.up) return 'unreachable';
+    if (this.destroyed || !this.server.up || this.offline) return 'unreachable';
     const hold = this.server.holds.get(this.sessionId);
     if (hold?.owner === this) return 'held';
     if (hold) return 'taken';
@@ -98,8 +108,8 @@ class MemoryBootstrap implements Bootstrap {
   async dial(): Promise<BootstrapChannel | undefined> {
     await Promise.resolve();
     const hold = this.server.holds.get(this.sessionId);
-    if (this.destroyed || !this.server.up || !hold) return undefined;
-    if (hold.frozen) {
+    if (this.destroyed || !this.server.up || !hold || this.offline) return undefined;
+    if (hold.frozen || hold.owner.offline) {
       await new Promise<void>((resolve) => {
         const t = setTimeout(() => {
           this.waits.delete(t);

@@ -2,6 +2,9 @@
  * In-memory links for tests of the mesh logic without WebRTC: the "offer" is a token that pairs
  * the answering link with the offering one; frames are delivered in order on a microtask.
  * Fault injection: `mute` a link (silent network, nothing closes) or `cut` it (the channel dies).
+ * Identity: a link made with `options.certificate` (e.g. `fakeCertificate(bytes)`) shows that
+ * certificate's fingerprint as its `localFingerprint` and as the other end's `remoteFingerprint`,
+ * as a real DTLS link does.
  *
  * @example
  * const links = createMemoryLinks();
@@ -9,6 +12,20 @@
  */
 import type { SdpPayload } from '../wire/mesh-frames.js';
 import type { LinkEvents, LinkFactory, LinkState, MeshLink } from './link.js';
+
+/**
+ * A stand-in RTCCertificate for memory links: only `getFingerprints()` is used.
+ * @example fakeCertificate(new Uint8Array(32).fill(7))
+ */
+export function fakeCertificate(fingerprint: Uint8Array): RTCCertificate {
+  const value = [...fingerprint].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+  return { expires: Number.MAX_SAFE_INTEGER, getFingerprints: () => [{ algorithm: 'sha-256', value }] } as RTCCertificate;
+}
+
+function certificateFingerprint(certificate: RTCCertificate | undefined): Uint8Array | undefined {
+  const value = certificate?.getFingerprints().find((f) => f.algorithm === 'sha-256')?.value;
+  return value ? Uint8Array.from(value.split(':'), (h) => parseInt(h, 16)) : undefined;
+}
 
 export interface MemoryLinks {
   factory: LinkFactory;
@@ -38,12 +55,14 @@ export function createMemoryLinks(): MemoryLinks {
     state: LinkState = 'connecting';
     lastHeardAtMs = Date.now();
     remote: Impl | undefined;
+    remoteFingerprint: Uint8Array | undefined;
     private muted = false;
     private token: string | undefined;
 
     constructor(
       readonly initiator: boolean,
       private events: LinkEvents | undefined,
+      readonly localFingerprint: Uint8Array | undefined,
     ) {
       if (initiator) {
         const token = `memory-link-${++count}`;
@@ -108,6 +127,7 @@ export function createMemoryLinks(): MemoryLinks {
 
     private open(): void {
       this.state = 'open';
+      this.remoteFingerprint = this.remote?.localFingerprint;
       this.lastHeardAtMs = Date.now();
       this.events?.open();
     }
@@ -123,7 +143,7 @@ export function createMemoryLinks(): MemoryLinks {
   return {
     all,
     factory: (options, events) => {
-      const link = new Impl(options.initiator, events);
+      const link = new Impl(options.initiator, events, certificateFingerprint(options.certificate));
       all.push(link);
       return link;
     },

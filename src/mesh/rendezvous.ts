@@ -27,6 +27,8 @@ export interface RendezvousConfig {
   retryMaxMs: number;
   /** How long a merge channel (successor → holder) stays open for its links to form. */
   mergeWindowMs: number;
+  /** The `debug` option. */
+  log?: (line: string) => void;
 }
 
 /** A channel to the introducer, after it answered with its members. */
@@ -49,6 +51,7 @@ export class Rendezvous {
   /** Settles every wait in flight (sleep, handshake) so `close()` leaves no promise hanging. */
   private readonly wakers = new Set<() => void>();
   private successionRunning = false;
+  private rejoinRunning = false;
   private destroyed = false;
 
   constructor(
@@ -213,8 +216,15 @@ export class Rendezvous {
             this.events.peerFault(undefined, `newcomer opened with ${frame.t} or a taken id`);
             return this.dropChannel(channel);
           }
+          // A member whose link to us is live cannot be knocking at the door: someone else
+          // claims its id. An away member's id is a return (same member, proven by its links).
+          if (this.mesh().isJoined(frame.info.connectionId)) {
+            this.events.peerFault(frame.info.connectionId, 'm.join with the id of a member whose link is live');
+            return this.dropChannel(channel);
+          }
           this.cancel(timer);
           joinerId = frame.info.connectionId;
+          this.config.log?.(`${joinerId}: ${this.mesh().isAway(joinerId) ? 'an away member returns' : 'a newcomer joins'} through us`);
           this.joiners.set(joinerId, channel);
           const members = this.mesh().joinedIds().filter((id) => id !== joinerId);
           return channel.send(JSON.stringify({ t: 'm.members', intro: this.self.connectionId, members } satisfies MeshFrame));
@@ -228,6 +238,46 @@ export class Rendezvous {
         if (joinerId !== undefined && this.joiners.get(joinerId) === channel) this.joiners.delete(joinerId);
       },
     });
+  }
+
+  /**
+   * We are cut off from every member: get back in through the rendezvous with the same id, and
+   * offer to every member the holder lists (away ones are re-linked, unknown ones linked).
+   * Calls `unreachable` each time the server cannot be reached (this client's own outage).
+   * Retries with backoff while `stillNeeded()`.
+   */
+  async rejoin(stillNeeded: () => boolean, unreachable: () => void): Promise<void> {
+    if (this.rejoinRunning) return;
+    this.rejoinRunning = true;
+    let delayMs = this.config.retryInitialMs;
+    let previous: BootstrapChannel | undefined;
+    try {
+      while (!this.destroyed && stillNeeded()) {
+        // The holder refuses a second m.join from us while our first channel is open.
+        if (previous) this.dropChannel(previous);
+        previous = undefined;
+        const result = await this.attempt();
+        if (this.destroyed) return;
+        if (typeof result === 'object') {
+          this.introducerId = result.introducerId;
+          this.config.log?.(`rejoin: ${result.introducerId} lists ${result.members.length} member(s); offering`);
+          const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
+          for (const id of result.members) this.mesh().relinkVia(id, route);
+          this.closeLater(result.channel, this.config.mergeWindowMs);
+          previous = result.channel;
+        } else if (result === 'unreachable') {
+          this.config.log?.('rejoin: the rendezvous server is unreachable');
+          unreachable();
+        } else if (result === 'introducer') {
+          this.config.log?.('rejoin: we hold the rendezvous point; waiting for members to come back through it');
+        }
+        if (!stillNeeded()) return;
+        await this.sleep(delayMs * (0.75 + Math.random() / 2));
+        delayMs = Math.min(delayMs * 2, this.config.retryMaxMs);
+      }
+    } finally {
+      this.rejoinRunning = false;
+    }
   }
 
   /** Our hold on the point went (server gone): claim again in the background. */

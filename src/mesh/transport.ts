@@ -7,12 +7,13 @@
  * const session = initSession(appId, sessionId, { transport: createMeshTransport({ peerjs: { host: '192.168.1.10', port: 9000 } }) });
  */
 import type { ConnectionInfo } from '../connection.js';
-import type { JoinResult, Transport, TransportEvents, TransportFactory } from '../transport/types.js';
+import type { JoinResult, LocalIdentity, Transport, TransportEvents, TransportFactory } from '../transport/types.js';
 import { createPeerJsBootstrap } from '../bootstrap/peerjs.js';
 import { rendezvousPeerId } from '../bootstrap/rendezvous-id.js';
 import type { Bootstrap } from '../bootstrap/types.js';
 import type { LinkFactory, WrtcClasses } from './link.js';
 import { Mesh } from './mesh.js';
+import { debugLogger } from './member.js';
 import { Rendezvous } from './rendezvous.js';
 
 /** Options of `createMeshTransport`. Every timeout has a default chosen for a LAN. */
@@ -32,6 +33,16 @@ export interface MeshOptions {
   heartbeatTimeoutMs?: number;
   /** A link whose data channel has not opened by then is abandoned. Default 10000. */
   linkTimeoutMs?: number;
+  /**
+   * How long a member whose link died stays a member (away, being re-linked) before it is
+   * `peerLeft(networkDisconnected)`; also how long this client itself tries to get back after
+   * losing every link before `disconnected('networkDisconnected')`. Default 20000.
+   */
+  reconnectGraceMs?: number;
+  /** How long a member that said goodbye with "maybe back" (a reload) is kept. Default 5000. */
+  reloadGraceMs?: number;
+  /** Log link state changes, relays and retries: `true` to `console.debug`, or your own function. */
+  debug?: boolean | ((line: string) => void);
   /** WebRTC classes for Node (`@roamhq/wrtc`); browsers use their own. */
   wrtc?: WrtcClasses;
   /** Replace the PeerJS rendezvous (tests: `createMemoryRendezvous()`; later an invite-code bootstrap). */
@@ -46,6 +57,13 @@ export const MESH_DEFAULTS = {
   heartbeatIntervalMs: 1_000,
   heartbeatTimeoutMs: 4_000,
   linkTimeoutMs: 10_000,
+  reconnectGraceMs: 20_000,
+  reloadGraceMs: 5_000,
+  /** First wait before re-offering to an away member; doubles with jitter up to relinkMaxMs. */
+  relinkInitialMs: 250,
+  relinkMaxMs: 4_000,
+  /** One member gets our member list this often, so views that disagree reconcile. */
+  viewIntervalMs: 5_000,
   /** A goodbye may hold a link open this long to drain. */
   byeLingerMs: 500,
   /** Waiting for the PeerServer (claim) or for the holder to answer a dial. */
@@ -65,6 +83,15 @@ export function createMeshTransport(options: MeshOptions = {}): TransportFactory
   return (sessionId) => new MeshTransport(sessionId, options);
 }
 
+/** Options of `close()` beyond the Transport seam. */
+export interface MeshCloseOptions {
+  /**
+   * Say goodbye as "maybe back" (`m.bye` with `back: true`): the others keep this member as
+   * away for their `reloadGraceMs` instead of destroying it at once. For `pagehide` on a reload.
+   */
+  maybeBack?: boolean;
+}
+
 class MeshTransport implements Transport {
   private mesh: Mesh | undefined;
   private rendezvous: Rendezvous | undefined;
@@ -72,16 +99,25 @@ class MeshTransport implements Transport {
   private destroyed = false;
   private joinWaiter: ((connectionId: string) => void) | undefined;
   private finishJoinWait: (() => void) | undefined;
+  private events: TransportEvents | undefined;
+  private log: ((line: string) => void) | undefined;
+  /** Connected once: only then does losing every link count as this client's outage. */
+  private entered = false;
+  private cutOffAtMs = 0;
+  private reconnectingNow = false;
+  private giveUpTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     private readonly sessionId: string,
     private readonly options: MeshOptions,
   ) {}
 
-  async connect(self: ConnectionInfo, events: TransportEvents): Promise<JoinResult> {
+  async connect(self: ConnectionInfo, events: TransportEvents, identity?: LocalIdentity): Promise<JoinResult> {
     if (this.started) throw new Error('mesh transport: connect() may be called once');
     this.started = true;
+    this.events = events;
     const o = this.options;
+    const log = (this.log = debugLogger(o.debug, self.connectionId));
     const joinTimeoutMs = o.joinTimeoutMs ?? MESH_DEFAULTS.joinTimeoutMs;
     const deadlineMs = Date.now() + joinTimeoutMs;
     const bootstrap = o.bootstrap ? o.bootstrap(this.sessionId) : this.peerJsBootstrap();
@@ -90,6 +126,7 @@ class MeshTransport implements Transport {
       retryInitialMs: MESH_DEFAULTS.retryInitialMs,
       retryMaxMs: MESH_DEFAULTS.retryMaxMs,
       mergeWindowMs: o.linkTimeoutMs ?? MESH_DEFAULTS.linkTimeoutMs,
+      log,
     });
     const mesh: Mesh = new Mesh(
       self,
@@ -100,7 +137,14 @@ class MeshTransport implements Transport {
         heartbeatIntervalMs: o.heartbeatIntervalMs ?? MESH_DEFAULTS.heartbeatIntervalMs,
         heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? MESH_DEFAULTS.heartbeatTimeoutMs,
         byeLingerMs: MESH_DEFAULTS.byeLingerMs,
+        reconnectGraceMs: this.graceMs(),
+        reloadGraceMs: o.reloadGraceMs ?? MESH_DEFAULTS.reloadGraceMs,
+        relinkInitialMs: MESH_DEFAULTS.relinkInitialMs,
+        relinkMaxMs: MESH_DEFAULTS.relinkMaxMs,
+        viewIntervalMs: MESH_DEFAULTS.viewIntervalMs,
+        certificate: identity?.certificate,
         createLink: o.createLink,
+        log,
       },
       {
         events,
@@ -112,6 +156,8 @@ class MeshTransport implements Transport {
           this.joinWaiter?.(id); // a member that left is not missing
           rendezvous.memberLeft(id);
         },
+        cutOff: (cut) => this.onCutOff(cut),
+        reconnecting: () => this.reconnectingNow,
       },
     );
     this.mesh = mesh;
@@ -127,14 +173,65 @@ class MeshTransport implements Transport {
       this.close();
       throw new Error(`mesh transport: no rendezvous for this session within ${joinTimeoutMs} ms (is the PeerServer reachable?)`);
     }
-    if (entry === 'introducer') return { missing: [] };
+    if (entry === 'introducer') return this.entry({ missing: [] });
     rendezvous.introducerId = entry.introducerId;
     const route = (frame: object): void => entry.channel.send(JSON.stringify(frame));
     for (const id of entry.members) mesh.offerTo(id, route);
     const missing = await this.waitForJoined(entry.members, deadlineMs);
     rendezvous.dropChannel(entry.channel); // linked (or given up): the PeerServer is no longer needed
     if (this.destroyed) throw new Error('mesh transport: closed while connecting');
-    return { missing };
+    return this.entry({ missing });
+  }
+
+  /** Joined: from now on, losing every link is this client's outage. */
+  private entry(result: JoinResult): JoinResult {
+    this.entered = true;
+    if (this.mesh?.isCutOff()) queueMicrotask(() => this.onCutOff(true));
+    return result;
+  }
+
+  private graceMs(): number {
+    return this.options.reconnectGraceMs ?? MESH_DEFAULTS.reconnectGraceMs;
+  }
+
+  /**
+   * Every member is away (or one is back). Cut off: re-enter through the rendezvous; if the
+   * server is unreachable too, this client lost its network: `reconnecting`, and `disconnected`
+   * if the grace period ends before any member is back. A lone member is never cut off.
+   */
+  private onCutOff(cut: boolean): void {
+    if (this.destroyed || !this.entered) return;
+    const mesh = this.mesh!;
+    if (cut) {
+      this.cutOffAtMs = Date.now();
+      void this.rendezvous!.rejoin(
+        () => !this.destroyed && mesh.isCutOff(),
+        () => this.startReconnecting(),
+      );
+      return;
+    }
+    if (!this.reconnectingNow) return;
+    this.reconnectingNow = false;
+    clearTimeout(this.giveUpTimer);
+    this.giveUpTimer = undefined;
+    this.log?.('reconnected');
+    this.events!.reconnected();
+  }
+
+  private startReconnecting(): void {
+    if (this.destroyed || this.reconnectingNow || !this.mesh!.isCutOff()) return;
+    this.reconnectingNow = true;
+    this.log?.('reconnecting: every link is away and the rendezvous server is unreachable');
+    this.events!.reconnecting();
+    const leftMs = Math.max(0, this.cutOffAtMs + this.graceMs() - Date.now());
+    this.giveUpTimer = setTimeout(() => {
+      this.giveUpTimer = undefined;
+      if (!this.reconnectingNow || this.destroyed) return;
+      this.log?.('disconnected: no member came back within the grace period');
+      const events = this.events!;
+      this.close();
+      events.disconnected('networkDisconnected');
+    }, leftMs);
   }
 
   send(toConnectionId: string, frame: object): boolean {
@@ -142,10 +239,13 @@ class MeshTransport implements Transport {
     return this.mesh.send(toConnectionId, frame);
   }
 
-  close(): void {
+  /** Leave (see Transport). `{ maybeBack: true }` on a reload: see MeshCloseOptions. */
+  close(options: MeshCloseOptions = {}): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.mesh?.close();
+    clearTimeout(this.giveUpTimer);
+    this.reconnectingNow = false;
+    this.mesh?.close(options.maybeBack === true);
     this.rendezvous?.close();
     this.finishJoinWait?.();
   }

@@ -9,7 +9,8 @@
  * |-------------|-------------------------|-----------------------------------------------------------|
  * | `m.hello`   | mesh link, first frame  | who I am, whether I hold the rendezvous id                |
  * | `m.peers`   | mesh link, after hello  | whom I am linked to (sent when the receiver joined me): gossip |
- * | `m.bye`     | mesh link               | I leave on purpose (`clientDisconnected`)                 |
+ * | `m.bye`     | mesh link               | I leave on purpose (`clientDisconnected`); `back: true`: I am reloading, keep me a few seconds |
+ * | `m.view`    | mesh link               | whom I am linked to now (sent now and then to one member): views reconcile |
  * | `m.ping`    | mesh link               | I am alive (any frame counts; this one is sent when idle) |
  * | `m.intro`   | mesh link               | I now hold the rendezvous id                               |
  * | `m.sdp`     | mesh link or bootstrap  | an offer, answer or ICE candidate of link attempt `lid` from `from` to `to`, relayed if `to` is not the receiver |
@@ -45,7 +46,8 @@ export type SdpPayload =
 export type MeshFrame =
   | { t: 'm.hello'; info: ConnectionInfo; intro: boolean }
   | { t: 'm.peers'; members: string[] }
-  | { t: 'm.bye' }
+  | { t: 'm.bye'; back?: boolean }
+  | { t: 'm.view'; members: string[] }
   | { t: 'm.ping' }
   | { t: 'm.intro' }
   | { t: 'm.sdp'; from: string; to: string; lid: string; sdp: SdpPayload }
@@ -98,6 +100,8 @@ export function decodeMeshFrame(value: unknown): Decoded<MeshFrame> {
   if (!isRecord(value) || typeof value.t !== 'string') return fail('frame is not an object with a string t');
   switch (value.t) {
     case 'm.bye':
+      if (value.back !== undefined && typeof value.back !== 'boolean') return fail('m.bye: back is not a boolean');
+      return { ok: true, frame: value.back === true ? { t: 'm.bye', back: true } : { t: 'm.bye' } };
     case 'm.ping':
     case 'm.intro':
       return { ok: true, frame: { t: value.t } };
@@ -111,6 +115,11 @@ export function decodeMeshFrame(value: unknown): Decoded<MeshFrame> {
       const members = decodeIdList(value.members);
       if (!members.ok) return fail(`m.peers: ${members.reason}`);
       return { ok: true, frame: { t: 'm.peers', members: members.frame } };
+    }
+    case 'm.view': {
+      const members = decodeIdList(value.members);
+      if (!members.ok) return fail(`m.view: ${members.reason}`);
+      return { ok: true, frame: { t: 'm.view', members: members.frame } };
     }
     case 'm.join': {
       const info = decodeConnectionInfo(value.info);

@@ -1,6 +1,7 @@
 /**
  * A peer whose process dies (SIGKILL: no goodbye, its sockets just vanish) is reported as
- * `connectionDestroyed` with `networkDisconnected` by the heartbeat, and signals to it fail 404.
+ * `connectionDestroyed` with `networkDisconnected` once the heartbeat noticed and the grace period
+ * passed, and signals to it fail 404.
  */
 import { inject, afterEach, describe, expect, it } from 'vitest';
 import { SignalError } from '../../src/index.js';
@@ -9,6 +10,7 @@ import { startChildSession, type ChildSession } from './helpers/child.js';
 import {
   HEARTBEAT_INTERVAL_MS,
   HEARTBEAT_TIMEOUT_MS,
+  RECONNECT_GRACE_MS,
   disconnectAll,
   newSession,
   uniqueSessionId,
@@ -42,10 +44,11 @@ describe('a killed peer', () => {
     for (const s of [a, b]) s.on('connectionDestroyed', (e) => destroyed.push(e));
     const killedAt = Date.now();
     child.signal('SIGKILL');
-    // Bound: silence for HEARTBEAT_TIMEOUT_MS, noticed at the next check (one interval), plus slack.
-    const boundMs = HEARTBEAT_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS + 1_000;
+    // Bound: silence for HEARTBEAT_TIMEOUT_MS, noticed at the next check (one interval), then
+    // away for the grace period (it might come back), plus slack.
+    const boundMs = HEARTBEAT_TIMEOUT_MS + HEARTBEAT_INTERVAL_MS + RECONNECT_GRACE_MS + 2_000;
     await waitUntil(() => destroyed.length === 2, 'connectionDestroyed for the killed child on a and b', boundMs);
-    console.log(`[dead-peer] killed peer dropped by both after ${Date.now() - killedAt} ms (heartbeat timeout ${HEARTBEAT_TIMEOUT_MS} ms)`);
+    console.log(`[dead-peer] killed peer dropped by both after ${Date.now() - killedAt} ms (heartbeat timeout ${HEARTBEAT_TIMEOUT_MS} ms + grace ${RECONNECT_GRACE_MS} ms)`);
     expect(destroyed.map((e) => [e.connection.connectionId, e.reason])).toEqual([
       [childId, 'networkDisconnected'],
       [childId, 'networkDisconnected'],

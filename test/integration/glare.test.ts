@@ -45,7 +45,18 @@ function makeMesh(id: string, events: Recorder): Mesh {
   const info = { connectionId: id, creationTime: Date.now(), data: id };
   const mesh = new Mesh(
     info,
-    { iceServers: [], linkTimeoutMs: 10_000, heartbeatIntervalMs: 250, heartbeatTimeoutMs: 1_500, byeLingerMs: MESH_DEFAULTS.byeLingerMs },
+    {
+      iceServers: [],
+      linkTimeoutMs: 10_000,
+      heartbeatIntervalMs: 250,
+      heartbeatTimeoutMs: 1_500,
+      byeLingerMs: MESH_DEFAULTS.byeLingerMs,
+      reconnectGraceMs: MESH_DEFAULTS.reconnectGraceMs,
+      reloadGraceMs: MESH_DEFAULTS.reloadGraceMs,
+      relinkInitialMs: MESH_DEFAULTS.relinkInitialMs,
+      relinkMaxMs: MESH_DEFAULTS.relinkMaxMs,
+      viewIntervalMs: 0,
+    },
     { events, joinerRoute: () => undefined, holding: () => false, introducerSeen: () => {}, joined: () => {}, left: () => {} },
   );
   meshes.push(mesh);

@@ -1,7 +1,7 @@
 /**
  * Joins that race: simultaneous newcomers, and several would-be introducers at once. Each must
  * end with one introducer and exactly one link per pair: every peer sees every other once and
- * no link is ever replaced (a replaced link would show as a peerLeft).
+ * no link is ever replaced (a replaced link would show as a peerAway).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingPeer, uniqueSessionId, waitUntil, within } from './helpers/mesh.js';
@@ -27,6 +27,7 @@ async function expectOneLinkPerPair(group: RecordingPeer[]): Promise<void> {
   for (const p of group) {
     expect([...p.joined.keys()].sort()).toEqual(group.filter((q) => q !== p).map((q) => q.info.connectionId).sort());
     expect(p.left).toEqual([]);
+    expect(p.away).toEqual([]);
     expect(p.faults).toEqual([]);
   }
 }

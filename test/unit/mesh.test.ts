@@ -12,6 +12,7 @@ import { MAX_FRAME_BYTES, type MeshFrame, type SdpPayload } from '../../src/wire
 
 const HEARTBEAT_INTERVAL_MS = 1_000;
 const HEARTBEAT_TIMEOUT_MS = 4_000;
+const RECONNECT_GRACE_MS = 20_000;
 
 /** Links made by every node of a test pair with each other in memory (src/mesh/memory-link.ts). */
 let memoryLinks: MemoryLinks = createMemoryLinks();
@@ -24,8 +25,14 @@ class Recorder implements TransportEvents {
   peerJoined(peer: ConnectionInfo): void {
     this.joined.push(peer.connectionId);
   }
-  peerAway(): void {}
-  peerBack(): void {}
+  away: string[] = [];
+  back: string[] = [];
+  peerAway(id: string): void {
+    this.away.push(id);
+  }
+  peerBack(id: string): void {
+    this.back.push(id);
+  }
   peerLeft(id: string, reason: LeaveReason): void {
     this.left.push([id, reason]);
   }
@@ -59,7 +66,19 @@ function node(id: string, options: { holding?: boolean } = {}): Node {
   };
   const mesh = new Mesh(
     { connectionId: id, creationTime: 1, data: `data-${id}` },
-    { iceServers: [], linkTimeoutMs: 10_000, heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, byeLingerMs: 500, createLink },
+    {
+      iceServers: [],
+      linkTimeoutMs: 10_000,
+      heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
+      heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+      byeLingerMs: 500,
+      reconnectGraceMs: RECONNECT_GRACE_MS,
+      reloadGraceMs: 5_000,
+      relinkInitialMs: 250,
+      relinkMaxMs: 4_000,
+      viewIntervalMs: 0,
+      createLink,
+    },
     { events, joinerRoute: () => undefined, holding: () => options.holding === true, introducerSeen: () => {}, joined: () => {}, left: () => {} },
   );
   const n = { id, mesh, events, links };
@@ -203,7 +222,7 @@ describe('Mesh', () => {
     expect(a.mesh.isJoined('x')).toBe(true);
   });
 
-  it('a goodbye is clientDisconnected; a silent peer is networkDisconnected after the heartbeat timeout', async () => {
+  it('a goodbye is clientDisconnected; a silent peer is away after the heartbeat timeout and networkDisconnected after the grace period', async () => {
     const [a, b, c] = [node('a'), node('b'), node('c')];
     await link(b, a);
     await link(c, a);
@@ -216,10 +235,15 @@ describe('Mesh', () => {
     await vi.advanceTimersByTimeAsync(HEARTBEAT_TIMEOUT_MS - HEARTBEAT_INTERVAL_MS);
     expect(a.events.left).toHaveLength(1); // not yet: silence is shorter than the timeout
     await vi.advanceTimersByTimeAsync(2 * HEARTBEAT_INTERVAL_MS);
+    expect(a.events.away).toEqual(['c']); // silent past the timeout: away, still a member
+    expect(a.events.left).toHaveLength(1);
+    expect(a.mesh.send('c', { t: 'sig' })).toBe(false);
+    await vi.advanceTimersByTimeAsync(RECONNECT_GRACE_MS);
     expect(a.events.left).toEqual([
       ['b', 'clientDisconnected'],
       ['c', 'networkDisconnected'],
     ]);
+    expect(a.events.back).toEqual([]);
     expect(a.mesh.send('c', { t: 'sig' })).toBe(false);
   });
 

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS } from './mesh.js';
+import { HEARTBEAT_INTERVAL_MS, HEARTBEAT_TIMEOUT_MS, RECONNECT_GRACE_MS } from './mesh.js';
 
 export interface ChildSession {
   connectionId: string;
@@ -47,7 +47,7 @@ function bundle(): Promise<string> {
 
 export async function startChildSession(port: number, sessionId: string, timeoutMs = 20_000): Promise<ChildSession> {
   const file = await bundle();
-  const child = spawn(process.execPath, [file, String(port), sessionId, String(HEARTBEAT_INTERVAL_MS), String(HEARTBEAT_TIMEOUT_MS)], {
+  const child = spawn(process.execPath, [file, String(port), sessionId, String(HEARTBEAT_INTERVAL_MS), String(HEARTBEAT_TIMEOUT_MS), String(RECONNECT_GRACE_MS)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));

@@ -11,6 +11,8 @@ import type { LeaveReason, Transport, TransportEvents } from '../../../src/trans
 /** Heartbeat settings of the tests: a dead peer is dropped within HEARTBEAT_TIMEOUT_MS + one interval. */
 export const HEARTBEAT_INTERVAL_MS = 250;
 export const HEARTBEAT_TIMEOUT_MS = 1_500;
+/** Grace period of the tests: an away peer is destroyed this long after it went away. */
+export const RECONNECT_GRACE_MS = 3_000;
 
 /** Mesh options pointing at a PeerServer (the suite's shared one by default). */
 export function meshOptions(port: number = inject('peerServerPort'), extra: MeshOptions = {}): MeshOptions {
@@ -19,6 +21,7 @@ export function meshOptions(port: number = inject('peerServerPort'), extra: Mesh
     iceServers: [],
     heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
     heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+    reconnectGraceMs: RECONNECT_GRACE_MS,
     joinTimeoutMs: 20_000,
     ...extra,
   };
@@ -64,6 +67,8 @@ export function newSession(sessionId: string, options: MeshOptions = meshOptions
     joinTimeout: options.joinTimeoutMs,
     heartbeatInterval: options.heartbeatIntervalMs,
     heartbeatTimeout: options.heartbeatTimeoutMs,
+    reconnectGrace: options.reconnectGraceMs,
+    debug: options.debug,
     ackTimeout: 10_000,
   });
   live.add(session);
@@ -97,6 +102,9 @@ export class RecordingPeer implements TransportEvents {
   readonly left: Array<{ id: string; reason: LeaveReason }> = [];
   readonly messages: Array<{ from: string; frame: unknown }> = [];
   readonly faults: string[] = [];
+  readonly away: string[] = [];
+  readonly back: string[] = [];
+  readonly own: string[] = [];
 
   constructor(sessionId: string, id: string, options: MeshOptions = meshOptions()) {
     this.info = { connectionId: id, creationTime: Date.now(), data: `data of ${id}` };
@@ -110,8 +118,12 @@ export class RecordingPeer implements TransportEvents {
   peerJoined(peer: ConnectionInfo): void {
     this.joined.set(peer.connectionId, peer);
   }
-  peerAway(): void {}
-  peerBack(): void {}
+  peerAway(connectionId: string): void {
+    this.away.push(connectionId);
+  }
+  peerBack(connectionId: string): void {
+    this.back.push(connectionId);
+  }
   peerLeft(connectionId: string, reason: LeaveReason): void {
     this.joined.delete(connectionId);
     this.left.push({ id: connectionId, reason });
@@ -119,9 +131,15 @@ export class RecordingPeer implements TransportEvents {
   message(from: string, frame: unknown): void {
     this.messages.push({ from, frame });
   }
-  reconnecting(): void {}
-  reconnected(): void {}
-  disconnected(): void {}
+  reconnecting(): void {
+    this.own.push('reconnecting');
+  }
+  reconnected(): void {
+    this.own.push('reconnected');
+  }
+  disconnected(reason: string): void {
+    this.own.push(`disconnected ${reason}`);
+  }
   peerFault(connectionId: string | undefined, reason: string): void {
     this.faults.push(`${connectionId ?? '?'}: ${reason}`);
   }

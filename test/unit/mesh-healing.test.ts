@@ -1,0 +1,295 @@
+/**
+ * The self-healing mesh over in-memory links and an in-memory rendezvous, with a fake clock:
+ * a member whose link dies is away and comes back as itself (never a leave plus a join), a pair
+ * re-links through a relay, a member away past the grace period leaves, a "maybe back" goodbye,
+ * this client's own outage (reconnecting / reconnected / disconnected), and an `m.join` that
+ * claims the id of a member whose link is live.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ConnectionInfo } from '../../src/connection.js';
+import type { Bootstrap } from '../../src/bootstrap/types.js';
+import { createMemoryRendezvous, type MemoryRendezvous } from '../../src/bootstrap/memory.js';
+import { createMemoryLinks, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
+import { createMeshTransport, type MeshCloseOptions } from '../../src/mesh/transport.js';
+import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
+
+const SESSION = 'room';
+const GRACE_MS = 10_000;
+const RELOAD_GRACE_MS = 3_000;
+const HEARTBEAT_TIMEOUT_MS = 2_000;
+
+/** One client: its transport, every transport event in order, and switches to break its network. */
+class Peer implements TransportEvents {
+  readonly info: ConnectionInfo;
+  readonly transport: Transport & { close(options?: MeshCloseOptions): void };
+  readonly links: MemoryLink[] = [];
+  /** Every event as a line: `joined b`, `away b`, `back b`, `left b networkDisconnected`, `reconnecting`, … */
+  readonly log: string[] = [];
+  readonly frames: Array<[string, unknown]> = [];
+  readonly faults: string[] = [];
+  readonly debug: string[] = [];
+  bootstrap: Bootstrap | undefined;
+  result: JoinResult | Error | undefined;
+  /** Links made while offline carry nothing (their packets go nowhere). */
+  offline = false;
+
+  constructor(id: string, server: MemoryRendezvous, links: MemoryLinks) {
+    this.info = { connectionId: id, creationTime: 0, data: id };
+    this.transport = createMeshTransport({
+      bootstrap: (sid) => (this.bootstrap = server.bootstrap(sid)),
+      createLink: (options, events) => {
+        const link = links.factory(options, events) as MemoryLink;
+        if (this.offline) link.mute();
+        this.links.push(link);
+        return link;
+      },
+      heartbeatIntervalMs: 500,
+      heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
+      linkTimeoutMs: 3_000,
+      joinTimeoutMs: 30_000,
+      reconnectGraceMs: GRACE_MS,
+      reloadGraceMs: RELOAD_GRACE_MS,
+      debug: (line) => this.debug.push(line),
+    })(SESSION) as Peer['transport'];
+  }
+
+  get id(): string {
+    return this.info.connectionId;
+  }
+
+  connect(): void {
+    this.transport.connect(this.info, this).then(
+      (r) => (this.result = r),
+      (e: Error) => (this.result = e),
+    );
+  }
+
+  /** Lose the network: every link goes silent, the rendezvous server is unreachable. */
+  goOffline(): void {
+    this.offline = true;
+    for (const l of this.links) l.mute();
+    server.setOffline(this.bootstrap!, true);
+  }
+
+  /** Network back: new links work, the server answers (the old links stay dead). */
+  goOnline(): void {
+    this.offline = false;
+    server.setOffline(this.bootstrap!, false);
+  }
+
+  /** Live links whose other end belongs to `other`. */
+  linksTo(other: Peer): MemoryLink[] {
+    return this.links.filter((l) => l.state === 'open' && l.remote !== undefined && other.links.includes(l.remote));
+  }
+
+  events(kind: string): string[] {
+    return this.log.filter((line) => line.startsWith(kind));
+  }
+
+  peerJoined(peer: ConnectionInfo): void {
+    this.log.push(`joined ${peer.connectionId}`);
+  }
+  peerAway(id: string): void {
+    this.log.push(`away ${id}`);
+  }
+  peerBack(id: string): void {
+    this.log.push(`back ${id}`);
+  }
+  peerLeft(id: string, reason: LeaveReason): void {
+    this.log.push(`left ${id} ${reason}`);
+  }
+  message(from: string, frame: unknown): void {
+    this.frames.push([from, frame]);
+  }
+  reconnecting(): void {
+    this.log.push('reconnecting');
+  }
+  reconnected(): void {
+    this.log.push('reconnected');
+  }
+  disconnected(reason: string): void {
+    this.log.push(`disconnected ${reason}`);
+  }
+  peerFault(id: string | undefined, reason: string): void {
+    this.faults.push(`${id}: ${reason}`);
+  }
+}
+
+let server: MemoryRendezvous;
+let links: MemoryLinks;
+const peers: Peer[] = [];
+function peer(id: string): Peer {
+  const p = new Peer(id, server, links);
+  peers.push(p);
+  return p;
+}
+
+/** Advance the fake clock in small steps until `check` holds; fail naming `what` after `limitMs`. */
+async function until(check: () => boolean, what: string, limitMs = 60_000): Promise<void> {
+  for (let t = 0; !check(); t += 10) {
+    if (t > limitMs) throw new Error(`still waiting for ${what} after ${limitMs} ms of fake time`);
+    await vi.advanceTimersByTimeAsync(10);
+  }
+}
+
+function sees(p: Peer, q: Peer): boolean {
+  return p.transport.send(q.id, { t: 'probe' });
+}
+
+/** Connect `ids` in order (the first holds the point) and wait for a full mesh. */
+async function room<const T extends string[]>(...ids: T): Promise<{ [K in keyof T]: Peer }> {
+  const group = ids.map(peer);
+  group[0]!.connect();
+  await until(() => group[0]!.result !== undefined, `${ids[0]} to connect`);
+  for (const p of group.slice(1)) p.connect();
+  await until(() => group.every((p) => p.result !== undefined && group.every((q) => q === p || sees(p, q))), `a full mesh of ${ids.join(', ')}`);
+  for (const p of group) p.frames.length = 0;
+  return group as { [K in keyof T]: Peer };
+}
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  server = createMemoryRendezvous();
+  links = createMemoryLinks();
+});
+afterEach(() => {
+  for (const p of peers) p.transport.close();
+  peers.length = 0;
+  vi.useRealTimers();
+});
+
+describe('a link that dies between two members who still see the others', () => {
+  it('is re-formed through a relay: away then back on both sides, no leave, no second join, frames flow again in order', async () => {
+    const [i, a, b] = await room('i', 'a', 'b');
+    for (let n = 0; n < 3; n++) a.transport.send('b', { t: 'sig', n });
+    await until(() => b.frames.length === 3, 'three frames before the cut');
+    const [old] = a.linksTo(b);
+    old!.cut();
+    expect(a.transport.send('b', { t: 'sig', n: 3 })).toBe(false); // away: nothing is sent
+    await until(() => sees(a, b) && sees(b, a), 'a and b to be linked again');
+    for (let n = 3; n < 6; n++) a.transport.send('b', { t: 'sig', n });
+    await until(() => b.frames.filter(([, f]) => (f as { t: string }).t === 'sig').length === 6, 'three frames after the re-link');
+    expect(b.frames.filter(([, f]) => (f as { t: string }).t === 'sig').map(([, f]) => (f as { n: number }).n)).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(a.log).toEqual(['joined i', 'joined b', 'away b', 'back b']);
+    expect(b.log.filter((l) => l.endsWith(' a'))).toEqual(['joined a', 'away a', 'back a']);
+    expect(i.log.filter((l) => !l.startsWith('joined'))).toEqual([]);
+    // One new link between a and b (the old one closed at once), offered by a (the lower id) through a relay.
+    expect(a.linksTo(b)).toHaveLength(1);
+    expect(a.linksTo(b)[0]!.initiator).toBe(true);
+    expect(old!.state).toBe('closed');
+    expect(a.debug.some((l) => l.includes('re-offering through'))).toBe(true);
+    expect(i.debug.some((l) => l.startsWith('relayed offer a → b'))).toBe(true);
+    for (const p of [i, a, b]) expect(p.faults).toEqual([]);
+  });
+
+  it('a link that goes silent (heartbeat) flaps back the same way, and links never pile up', async () => {
+    const [i, a, b] = await room('i', 'a', 'b');
+    for (let round = 0; round < 3; round++) {
+      a.linksTo(b)[0]!.mute();
+      await until(() => a.events('away').length === round + 1, `a to see b away (round ${round})`);
+      await until(() => sees(a, b) && sees(b, a), `a and b to be linked again (round ${round})`);
+    }
+    expect(a.log.filter((l) => l.endsWith(' b'))).toEqual(['joined b', 'away b', 'back b', 'away b', 'back b', 'away b', 'back b']);
+    expect([a.events('left'), b.events('left'), i.events('away')]).toEqual([[], [], []]);
+    for (const p of [i, a, b]) expect(p.links.filter((l) => l.state !== 'closed')).toHaveLength(2);
+  });
+});
+
+describe('a member that is gone for good', () => {
+  it('is away, then left as networkDisconnected after the grace period; the others never flap reconnecting', async () => {
+    const [i, a, c] = await room('i', 'a', 'c');
+    c.goOffline();
+    await until(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
+    const awayAt = Date.now();
+    await until(() => i.events('left').length === 1 && a.events('left').length === 1, 'i and a to drop c', GRACE_MS + 5_000);
+    expect(Date.now() - awayAt).toBeGreaterThanOrEqual(GRACE_MS - 1_000);
+    expect([i.events('left'), a.events('left')]).toEqual([['left c networkDisconnected'], ['left c networkDisconnected']]);
+    expect([...i.log, ...a.log].filter((l) => l.startsWith('reconnect') || l.startsWith('disconnected'))).toEqual([]);
+    expect(sees(i, a)).toBe(true);
+  });
+});
+
+describe('a goodbye that says "maybe back" (a reload)', () => {
+  it('the member is away; the same id coming back within the reload grace is back, never joined again', async () => {
+    const [i, a, c] = await room('i', 'a', 'c');
+    c.transport.close({ maybeBack: true });
+    await until(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
+    const reloaded = peer('c'); // the reloaded page: same id, a new transport
+    reloaded.connect();
+    await until(() => sees(i, reloaded) && sees(a, reloaded) && sees(reloaded, i) && sees(reloaded, a), 'the reloaded c to be linked to i and a');
+    expect(i.log.filter((l) => l.endsWith(' c'))).toEqual(['joined c', 'away c', 'back c']);
+    expect(a.log.filter((l) => l.endsWith(' c'))).toEqual(['joined c', 'away c', 'back c']);
+    expect(reloaded.events('joined').sort()).toEqual(['joined a', 'joined i']);
+    await vi.advanceTimersByTimeAsync(2 * GRACE_MS);
+    expect([i.events('left'), a.events('left')]).toEqual([[], []]);
+  });
+
+  it('with no return, the member leaves as clientDisconnected after the reload grace', async () => {
+    const [i, a, c] = await room('i', 'a', 'c');
+    c.transport.close({ maybeBack: true });
+    await until(() => a.events('away').length === 1, 'a to see c away');
+    await vi.advanceTimersByTimeAsync(RELOAD_GRACE_MS - 500);
+    expect(a.events('left')).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect([i.events('left'), a.events('left')]).toEqual([['left c clientDisconnected'], ['left c clientDisconnected']]);
+  });
+
+  it('a plain goodbye stays final', async () => {
+    const [i, , c] = await room('i', 'a', 'c');
+    c.transport.close();
+    await until(() => i.events('left').length === 1, 'i to see c leave');
+    expect(i.log.filter((l) => l.endsWith('c') || l.endsWith('Disconnected'))).toEqual(['joined c', 'left c clientDisconnected']);
+  });
+});
+
+describe('this client loses its network', () => {
+  it('reconnecting, then reconnected when back: the others saw it away and back as the same member', async () => {
+    const [i, a, c] = await room('i', 'a', 'c');
+    c.goOffline();
+    await until(() => c.events('reconnecting').length === 1, 'c to report reconnecting');
+    await until(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
+    expect([i.log, a.log].map((log) => log.filter((l) => l.startsWith('reconnect')))).toEqual([[], []]);
+    c.goOnline();
+    await until(() => c.events('reconnected').length === 1, 'c to report reconnected');
+    await until(() => sees(i, c) && sees(a, c) && sees(c, i) && sees(c, a), 'c linked to i and a again');
+    expect(c.log.filter((l) => l.startsWith('reconnect') || l.startsWith('disconnected'))).toEqual(['reconnecting', 'reconnected']);
+    expect(c.events('left')).toEqual([]);
+    expect(c.events('back').sort()).toEqual(['back a', 'back i']);
+    for (const p of [i, a]) expect(p.log.filter((l) => l.endsWith(' c'))).toEqual(['joined c', 'away c', 'back c']);
+  });
+
+  it('an outage longer than the grace period: disconnected(networkDisconnected); the others drop it', async () => {
+    const [i, a, c] = await room('i', 'a', 'c');
+    c.goOffline();
+    await until(() => c.events('reconnecting').length === 1, 'c to report reconnecting');
+    await until(() => c.events('disconnected').length === 1, 'c to give up', GRACE_MS + 5_000);
+    expect(c.log.filter((l) => l.startsWith('reconnect') || l.startsWith('disconnected') || l.startsWith('left'))).toEqual([
+      'reconnecting',
+      'disconnected networkDisconnected',
+    ]);
+    await until(() => i.events('left').length === 1 && a.events('left').length === 1, 'i and a to drop c');
+    expect(a.events('left')).toEqual(['left c networkDisconnected']);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(c.log.filter((l) => l.startsWith('disconnected'))).toHaveLength(1); // nothing after
+  });
+
+  it('a lone member never reports reconnecting', async () => {
+    const [solo] = await room('solo');
+    solo.goOffline();
+    await vi.advanceTimersByTimeAsync(3 * GRACE_MS);
+    expect(solo.log).toEqual([]);
+  });
+});
+
+describe('someone claims a live member’s id at the door', () => {
+  it('the introducer refuses an m.join whose id belongs to a member with a live link', async () => {
+    const [i, a, b] = await room('i', 'a', 'b');
+    const impostor = peer('b');
+    impostor.connect();
+    await until(() => i.faults.some((f) => f.includes('m.join with the id of a member whose link is live')), 'the introducer to refuse the impostor');
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(impostor.events('joined')).toEqual([]);
+    expect([i.log.filter((l) => !l.startsWith('joined')), a.log.filter((l) => !l.startsWith('joined'))]).toEqual([[], []]);
+    expect(sees(i, b) && sees(a, b)).toBe(true);
+  });
+});
