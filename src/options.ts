@@ -16,6 +16,8 @@ export const SESSION_OPTION_NAMES = [
   'joinTimeout',
   'heartbeatInterval',
   'heartbeatTimeout',
+  'reconnectGrace',
+  'debug',
   'transport',
   'secret',
   'maxSignalsPerSecond',
@@ -28,7 +30,7 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Longest secret accepted: a passphrase, not a file (it is stretched on every new session). */
 export const MAX_SECRET_CHARS = 1024;
 
-const DURATIONS = ['ackTimeout', 'joinTimeout', 'heartbeatInterval', 'heartbeatTimeout'] as const;
+const DURATIONS = ['ackTimeout', 'joinTimeout', 'heartbeatInterval', 'heartbeatTimeout', 'reconnectGrace'] as const;
 
 /**
  * Throws a TypeError for the first option that is unknown or has a value `initSession` cannot
@@ -64,6 +66,10 @@ export function checkSessionOptions(options: unknown): void {
   }
   if (options.transport !== undefined && typeof options.transport !== 'function') {
     fail(`option transport must be a function (a TransportFactory, e.g. createMemoryNetwork().transport); got ${describe(options.transport)}`);
+  }
+  const debug = options.debug;
+  if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function') {
+    fail(`option debug must be true, false or a function (line: string) => void; got ${describe(debug)}`);
   }
   checkIceServers(options.iceServers);
   checkPeerJs(options.peerjs);
