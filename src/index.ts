@@ -62,6 +62,7 @@ export function initSession(sessionId: string, options: SessionOptions = {}): Se
   checkSessionOptions(options);
   const core: SessionCoreOptions = { transport: options.transport ?? createMeshTransport(meshOptions(options)) };
   if (options.ackTimeout !== undefined) core.ackTimeout = options.ackTimeout;
+  if (options.maxSignalsPerSecond !== undefined) core.maxSignalsPerSecond = options.maxSignalsPerSecond;
   return new Session(sessionId, core);
 }
 
@@ -75,6 +76,7 @@ function meshOptions(options: SessionOptions): MeshOptions {
   if (options.heartbeatTimeout !== undefined) mesh.heartbeatTimeoutMs = options.heartbeatTimeout;
   if (options.reconnectGrace !== undefined) mesh.reconnectGraceMs = options.reconnectGrace;
   if (options.debug !== undefined) mesh.debug = options.debug;
+  if (options.secret !== undefined) mesh.secret = options.secret;
   return mesh;
 }
 

@@ -67,6 +67,10 @@ export function checkSessionOptions(options: unknown): void {
   if (options.transport !== undefined && typeof options.transport !== 'function') {
     fail(`option transport must be a function (a TransportFactory, e.g. createMemoryNetwork().transport); got ${describe(options.transport)}`);
   }
+  if (options.transport !== undefined && secret !== undefined) {
+    // It would be ignored: a secret that protects nothing must not look as if it did.
+    fail('option secret belongs to the WebRTC mesh; with a transport of your own, pass it there (createMeshTransport({ secret }))');
+  }
   const debug = options.debug;
   if (debug !== undefined && typeof debug !== 'boolean' && typeof debug !== 'function') {
     fail(`option debug must be true, false or a function (line: string) => void; got ${describe(debug)}`);

@@ -26,6 +26,8 @@
 import type { ConnectionInfo } from '../connection.js';
 import type { LeaveReason, TransportEvents } from '../transport/types.js';
 import { MAX_MEMBERS, decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
+import { decodeAuthFrame, decodeHelloAuth } from '../wire/auth-frames.js';
+import { LinkAuth } from '../auth/link-auth.js';
 import { createSimplePeerLink, type LinkFactory, type WrtcClasses } from './link.js';
 import { backoffMs, disposeMember, linkProves, newLinkId, newMember, type Attempt, type HelloFrame, type Member, type SdpRoute } from './member.js';
 
@@ -50,6 +52,13 @@ export interface MeshConfig {
   viewIntervalMs: number;
   /** This client's DTLS certificate: every link uses it. */
   certificate?: RTCCertificate;
+  /**
+   * The session secret's link key (`deriveSessionKey`): with it a link becomes a member's only
+   * after the peer's proof (`src/auth/`). Undefined: no secret, nothing to prove.
+   */
+  linkKey?: Uint8Array;
+  /** An open link whose hello (and proof) is not done by then is closed. Default HELLO_TIMEOUT_MS. */
+  helloTimeoutMs?: number;
   /** Makes links; default simple-peer. Unit tests pass fakes. */
   createLink?: LinkFactory;
   /** The `debug` option: link state changes, relays, retries. */
@@ -71,13 +80,23 @@ export interface MeshHooks {
   cutOff?(isCutOff: boolean): void;
   /** True while this client itself is reconnecting: grace periods of away members wait for it. */
   reconnecting?(): boolean;
+  /** A link's proof of the session secret failed (either side's): the join may fail with 1004. */
+  authFailed?(connectionId: string, reason: string): void;
 }
+
+/** Default of `helloTimeoutMs`: hello and proof take one round trip once the channel is open. */
+export const HELLO_TIMEOUT_MS = 5_000;
+/** Links one member's gossip may have us forming at once; more of its ids wait for a later view. */
+export const MAX_LINKS_STARTED_PER_PEER = 16;
+const NO_FINGERPRINT = new Uint8Array(0);
 
 /** Links still connecting at once; more (a flood of offers or gossip) are refused. */
 export const MAX_CONNECTING_LINKS = 64;
 /** Offers, answers and candidates one peer may have us relay per RELAY_WINDOW_MS. */
 export const MAX_RELAYS_PER_WINDOW = 2048;
 const RELAY_WINDOW_MS = 10_000;
+/** Sources whose relays are counted at once (members + newcomers); a bound on `relayCounts`. */
+export const MAX_RELAY_SOURCES = 512;
 /** Offers to a peer that never joined us are retried this many times, then given up. */
 export const MAX_LINKING_RETRIES = 4;
 /** Our re-offer to an away member older than this yields to the member's own offer (it found a way back). */
@@ -281,7 +300,14 @@ export class Mesh {
     if (frame.from !== sourceId) return this.fault(sourceId, 'm.sdp to relay names another sender');
     const now = Date.now();
     let budget = this.relayCounts.get(sourceId);
-    if (!budget || now - budget.windowStartMs > RELAY_WINDOW_MS) this.relayCounts.set(sourceId, (budget = { windowStartMs: now, count: 0 }));
+    if (!budget || now - budget.windowStartMs > RELAY_WINDOW_MS) {
+      // Sources that never joined (newcomers on our bootstrap channel) are not cleared by leave().
+      if (!budget && this.relayCounts.size >= MAX_RELAY_SOURCES) {
+        for (const [id, b] of this.relayCounts) if (now - b.windowStartMs > RELAY_WINDOW_MS) this.relayCounts.delete(id);
+        if (this.relayCounts.size >= MAX_RELAY_SOURCES) return this.fault(sourceId, `relaying for ${MAX_RELAY_SOURCES} sources already`);
+      }
+      this.relayCounts.set(sourceId, (budget = { windowStartMs: now, count: 0 }));
+    }
     if (++budget.count > MAX_RELAYS_PER_WINDOW) return this.fault(sourceId, `more than ${MAX_RELAYS_PER_WINDOW} relays in ${RELAY_WINDOW_MS} ms`);
     if (this.sendControl(frame.to, frame)) return this.logSdp('relayed', frame);
     const route = this.hooks.joinerRoute(frame.to);
@@ -297,7 +323,8 @@ export class Mesh {
       this.fault(undefined, `${connecting} links already connecting; not linking to another peer now`);
       return undefined;
     }
-    const attempt: Attempt = { link: undefined as unknown as Attempt['link'], lid, initiator, route, startedAtMs: Date.now() };
+    const auth = new LinkAuth({ linkKey: this.config.linkKey, role: initiator ? 'offerer' : 'answerer', localId: this.self.connectionId, remoteId: m.id });
+    const attempt: Attempt = { link: undefined as unknown as Attempt['link'], lid, initiator, route, startedAtMs: Date.now(), auth };
     const createLink = this.config.createLink ?? createSimplePeerLink;
     attempt.link = createLink(
       { initiator, iceServers: this.config.iceServers, wrtc: this.config.wrtc, linkTimeoutMs: this.config.linkTimeoutMs, certificate: this.config.certificate },
@@ -319,7 +346,17 @@ export class Mesh {
 
   private onOpen(m: Member, a: Attempt): void {
     if (!this.current(m) || (a !== m.pending && a !== m.live)) return;
-    a.link.send(JSON.stringify({ t: 'm.hello', info: this.self, intro: this.hooks.holding() } satisfies MeshFrame));
+    const hello: MeshFrame = { t: 'm.hello', info: this.self, intro: this.hooks.holding() };
+    const auth = a.auth.helloField;
+    if (auth) hello.auth = auth;
+    a.link.send(JSON.stringify(hello));
+    const helloTimeoutMs = this.config.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    a.helloTimer = setTimeout(() => {
+      a.helloTimer = undefined;
+      if (a !== m.pending || !this.current(m)) return;
+      this.fault(m.id, `no hello${this.config.linkKey ? ' and proof' : ''} within ${helloTimeoutMs} ms of the link opening`);
+      this.dropAttempt(m, a, 'hello timeout');
+    }, helloTimeoutMs);
     this.tryAdopt(m, a);
   }
 
@@ -343,6 +380,7 @@ export class Mesh {
     const frame = decoded.frame;
     if (frame.t === 'm.ping') return;
     if (frame.t === 'm.hello') return this.onHello(m, a, frame);
+    if (frame.t === 'm.auth') return this.onProof(m, a, frame);
     if (!isLive) return this.fault(m.id, `${frame.t} before hello`);
     switch (frame.t) {
       case 'm.bye':
@@ -383,6 +421,10 @@ export class Mesh {
       this.fault(m.id, 'impersonation: the link’s DTLS fingerprint does not prove this connection id');
       return this.dropAttempt(m, a, 'fingerprint does not prove the id');
     }
+    if (!this.authenticated(m, a, hello)) return;
+    clearTimeout(a.helloTimer);
+    a.helloTimer = undefined;
+    m.introducedBy = undefined;
     const before = m.state;
     const old = m.live;
     m.pending = undefined;
@@ -412,6 +454,49 @@ export class Mesh {
   }
 
   /**
+   * The proof exchange on an open link whose hello arrived: our proof goes out once; true once
+   * the peer's proof verified (at once without a secret on either side). A failure is final for
+   * this attempt (see `src/auth/link-auth.ts`).
+   */
+  private authenticated(m: Member, a: Attempt, hello: HelloFrame): boolean {
+    if (a.auth.state === 'hello-wait') {
+      const theirs = decodeHelloAuth(hello.auth);
+      const local = a.link.localFingerprint;
+      const remote = a.link.remoteFingerprint;
+      // Without both fingerprints a relay could splice itself in: refuse rather than prove less.
+      if (this.config.linkKey && hello.auth && (!local || !remote)) {
+        this.authFailed(m, a, 'no DTLS fingerprint in this link\'s SDP to bind the proof to');
+        return false;
+      }
+      const step = a.auth.hello(theirs.ok ? theirs.frame : undefined, { local: local ?? NO_FINGERPRINT, remote: remote ?? NO_FINGERPRINT });
+      if (!step.ok) {
+        this.authFailed(m, a, step.reason);
+        return false;
+      }
+      if (step.send) a.link.send(JSON.stringify(step.send));
+    }
+    return a.auth.state === 'verified';
+  }
+
+  /** The peer's `m.auth` on a link attempt. */
+  private onProof(m: Member, a: Attempt, frame: Extract<MeshFrame, { t: 'm.auth' }>): void {
+    if (a !== m.pending) return this.fault(m.id, 'm.auth on a link already proven');
+    const decoded = decodeAuthFrame(frame);
+    if (!decoded.ok) return this.fault(m.id, decoded.reason);
+    const step = a.auth.proof(decoded.frame.proof);
+    if (!step.ok) return this.authFailed(m, a, step.reason);
+    this.tryAdopt(m, a);
+  }
+
+  /** A refused proof: reported, the attempt closed, and a peer that never joined not retried. */
+  private authFailed(m: Member, a: Attempt, reason: string): void {
+    this.fault(m.id, `authentication failed: ${reason}`);
+    this.emit(() => this.hooks.authFailed?.(m.id, reason));
+    if (m.state === 'linking') m.retries = MAX_LINKING_RETRIES; // the same secret fails the same way
+    this.dropAttempt(m, a, 'authentication failed');
+  }
+
+  /**
    * Gossip at JOIN time, not at open time: of any two members joining us, the later one then
    * always hears of the earlier, even when both links opened at the same moment. Only across a
    * link with the introducer: every newcomer links to it, so it closes the gap between two
@@ -428,13 +513,24 @@ export class Mesh {
   /** Link to everyone a member knows and we do not, relayed through it. */
   private learnOf(m: Member, ids: string[]): void {
     const now = Date.now();
+    // One member's gossip may not fill the mesh's connecting slots with ids it made up.
+    let started = 0;
+    for (const other of this.members.values()) if (other.state === 'linking' && other.introducedBy === m.id) started++;
     for (const id of ids) {
       if (!this.current(m) || m.state !== 'joined') return;
       if (this.members.has(id) || id === this.self.connectionId) continue;
       const goneAt = this.gone.get(id);
       if (goneAt !== undefined && now - goneAt < TOMBSTONE_MS) continue;
+      if (started >= MAX_LINKS_STARTED_PER_PEER) {
+        return this.fault(m.id, `its gossip already has ${MAX_LINKS_STARTED_PER_PEER} links forming; the rest waits for a later view`);
+      }
       this.log(`${id}: heard of it from ${m.id}; offering through it`);
       this.offerTo(id, this.routeVia(m.id));
+      const created = this.members.get(id);
+      if (created?.state === 'linking') {
+        created.introducedBy = m.id;
+        started++;
+      }
     }
   }
 
@@ -458,6 +554,7 @@ export class Mesh {
     }
     if (a !== m.pending) return;
     m.pending = undefined;
+    clearTimeout(a.helloTimer);
     a.link.close();
     this.log(`${m.id}: attempt ${a.lid} failed (${why})`);
     if (m.state === 'away') return this.scheduleRelink(m);

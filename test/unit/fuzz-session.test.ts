@@ -26,7 +26,8 @@ afterEach(() => room?.sessions.forEach((s) => s.disconnect()));
 
 describe(`a connected session under ${FROM_MEMBER + FROM_STRANGERS} hostile frames (seed ${seed}; rerun with FUZZ_SEED=${seed})`, () => {
   it('drops what is bad, dispatches what is valid, and keeps working', async () => {
-    room = await joinRoom(2);
+    // A budget above the flood: this test is about decoding (the rate limit has its own tests).
+    room = await joinRoom(2, { maxSignalsPerSecond: 1e9 });
     const [a, b] = room.sessions as [Session, Session];
     const aId = a.connection!.connectionId;
     const bId = b.connection!.connectionId;
@@ -36,6 +37,7 @@ describe(`a connected session under ${FROM_MEMBER + FROM_STRANGERS} hostile fram
 
     // a's real signals after the fuzz have ids 1, 2…: an injected signal with such an id would be
     // taken (rightly) as a's and de-duplicated. Only a can send as a, so the fuzz keeps clear of them.
+    const startedAt = Date.now();
     const frames = fc.sample(hostile(validDeliveryFrame, validMeshFrame, validAuthFrame), { numRuns: FROM_MEMBER, seed }).map(clearOfRealIds);
     const strangers = fc.sample(fc.tuple(fc.string({ maxLength: 8 }), hostile(validDeliveryFrame)), { numRuns: FROM_STRANGERS, seed: seed + 1 });
     // In slices, so the acks and naks b sends back interleave with the flood as on a real link.
@@ -46,12 +48,14 @@ describe(`a connected session under ${FROM_MEMBER + FROM_STRANGERS} hostile fram
     }
     await settle(50);
 
-    // Every frame from a stranger was refused as such, and nothing it sent was dispatched.
-    const strangerFaults = faults.filter((f) => f.from === undefined);
-    expect(strangerFaults.length).toBe(FROM_STRANGERS);
+    // Frames from strangers were refused as such, and nothing they sent was dispatched.
+    expect(faults.some((f) => f.from === undefined && /unknown connection/.test(f.reason))).toBe(true);
     expect(room.received.get(b)!.every((e) => e.from.connectionId === aId)).toBe(true);
-    // The member's bad frames were reported against it; some frames were valid signals.
-    expect(faults.filter((f) => f.from?.connectionId === aId).length).toBeGreaterThan(FROM_MEMBER / 10);
+    // The member's bad frames were reported against it (throttled: ≤ 10 a second per source, the
+    // count of those held back said on the next one); some frames were valid signals.
+    const fromA = faults.filter((f) => f.from?.connectionId === aId);
+    expect(fromA.length).toBeGreaterThan(0);
+    expect(fromA.length).toBeLessThanOrEqual(10 * Math.ceil((Date.now() - startedAt) / 1000 + 1));
     expect(room.received.get(b)!.length).toBeGreaterThan(0);
     expect(faults.every((f) => f.reason.length <= 300)).toBe(true);
 
@@ -67,7 +71,7 @@ describe(`a connected session under ${FROM_MEMBER + FROM_STRANGERS} hostile fram
   });
 
   it('forgets old signal ids past the de-duplication window: what it remembers per sender is bounded', async () => {
-    room = await joinRoom(2);
+    room = await joinRoom(2, { maxSignalsPerSecond: 1e9 });
     const [a, b] = room.sessions as [Session, Session];
     const aId = a.connection!.connectionId;
     const bId = b.connection!.connectionId;

@@ -21,6 +21,7 @@ describe('initSession refuses bad options at once, naming the option, the type a
     ['a secret that is an object', { secret: { password: 'x' } }, /option secret .* got an object$/],
     ['a zero reconnectGrace', { reconnectGrace: 0 }, /option reconnectGrace .* got the number 0$/],
     ['a debug that is a string', { debug: 'yes' }, /option debug must be true, false or a function/],
+    ['a secret with a transport that would ignore it', { transport, secret: 'pw' }, /option secret belongs to the WebRTC mesh/],
     ['a zero rate limit', { maxSignalsPerSecond: 0 }, /option maxSignalsPerSecond must be a positive finite number; got the number 0$/],
     ['a transport that is not a function', { transport: {} }, /option transport must be a function .* got an object$/],
     ['iceServers that is not an array', { iceServers: { urls: 'stun:x' } }, /option iceServers must be an array/],
@@ -42,7 +43,6 @@ describe('initSession refuses bad options at once, naming the option, the type a
 
   it('accepts every documented option with a good value', () => {
     const session = initSession('room', {
-      transport,
       iceServers: [{ urls: 'stun:127.0.0.1' }, { urls: ['turn:127.0.0.1'], username: 'u', credential: 'c' }],
       ackTimeout: 2000,
       joinTimeout: 100,
