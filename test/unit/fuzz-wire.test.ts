@@ -4,12 +4,13 @@
  * what it refuses has a short reason that never echoes the content.
  *
  * Frames per run: 20 000 parseFrameBytes + 25 000 decodeMeshFrame + 20 000 decodeDeliveryFrame
- * + 10 000 auth + 5 000 connection infos = 80 000 here; with fuzz-session.test.ts, over 100 000
+ * + 10 000 auth + 5 000 connection infos + 5 000 PeerServer messages = 85 000 here; with fuzz-session.test.ts, over 100 000
  * per `npm test`.
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decodeAuthFrame, decodeHelloAuth } from '../../src/wire/auth-frames.js';
+import { MAX_SERVER_CHANNEL_CHARS, MAX_SERVER_ID_CHARS, decodeServerMessage } from '../../src/wire/server-messages.js';
 import {
   MAX_CANDIDATE_CHARS,
   MAX_FRAME_BYTES,
@@ -159,5 +160,38 @@ describe(`wire decoders under random and mutated input (seed ${seed}; rerun with
       }),
       runs(5_000),
     );
+  });
+
+  it('decodeServerMessage: never throws; a frame it accepts is bounded like a channel frame', () => {
+    const valid = fc.oneof(
+      fc.record({ type: fc.constantFrom('EXPIRE', 'LEAVE'), src: fc.string({ minLength: 1, maxLength: 12 }) }),
+      fc.record({
+        type: fc.constant('OFFER'),
+        src: fc.string({ minLength: 1, maxLength: 12 }),
+        payload: fc.oneof(
+          fc.record({ type: fc.constant('mesh-signal'), connectionId: fc.string({ minLength: 1, maxLength: 12 }), text: fc.string({ maxLength: 40 }) }),
+          fc.record({ type: fc.constant('mesh-signal'), connectionId: fc.string({ minLength: 1, maxLength: 12 }), close: fc.constant(true) }),
+        ),
+      }),
+    );
+    fc.assert(
+      fc.property(hostile(valid), (message) => {
+        const decoded = decodeServerMessage(message);
+        if (!decoded) return;
+        expect(decoded.src.length).toBeLessThanOrEqual(MAX_SERVER_ID_CHARS);
+        if (decoded.kind !== 'gone') expect(decoded.connectionId.length).toBeLessThanOrEqual(MAX_SERVER_CHANNEL_CHARS);
+        if (decoded.kind === 'frame') expect(decoded.text.length).toBeLessThanOrEqual(MAX_FRAME_BYTES);
+      }),
+      runs(5_000),
+    );
+  });
+
+  it('decodeServerMessage refuses an oversized frame and ignores what is not ours', () => {
+    const offer = (text: string) => ({ type: 'OFFER', src: 'ms-x61', payload: { type: 'mesh-signal', connectionId: 'c', text } });
+    expect(decodeServerMessage(offer('{}'))).toEqual({ kind: 'frame', src: 'ms-x61', connectionId: 'c', text: '{}' });
+    expect(decodeServerMessage(offer('x'.repeat(MAX_FRAME_BYTES + 1)))).toBeUndefined();
+    expect(decodeServerMessage({ type: 'OFFER', src: 'p', payload: { type: 'data', connectionId: 'c' } })).toBeUndefined();
+    expect(decodeServerMessage({ type: 'LEAVE', src: 'x'.repeat(MAX_SERVER_ID_CHARS + 1) })).toBeUndefined();
+    expect(decodeServerMessage('LEAVE')).toBeUndefined();
   });
 });
