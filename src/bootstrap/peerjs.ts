@@ -38,6 +38,8 @@ export interface PeerJsBootstrapOptions {
 /** Frames kept for a channel nobody listens to yet; more means a misbehaving newcomer. */
 const MAX_UNHEARD_FRAMES = 64;
 
+/** Legacy DataConnections a holder keeps at once (opening or open); more are closed at once. */
+const MAX_LEGACY_CHANNELS = 16;
 /** Channels through the server a holder keeps at once; a newcomer beyond is ignored. */
 const MAX_SERVER_CHANNELS = 128;
 /** Closed server channels remembered, so that frames still in flight do not open new ones. */
@@ -78,6 +80,8 @@ class PeerJsBootstrap implements Bootstrap {
   /** Ends every claim/dial in flight: `close()` settles them instead of leaving them hanging. */
   private readonly inFlight = new Set<() => void>();
   private destroyed = false;
+  /** PeerJS DataConnections from legacy newcomers, open or opening. */
+  private legacyChannels = 0;
 
   constructor(
     private readonly rendezvousId: string,
@@ -125,12 +129,20 @@ class PeerJsBootstrap implements Bootstrap {
       peer.on('disconnected', lose);
       peer.on('close', lose);
       peer.on('connection', (conn: DataConnection) => {
-        if (this.hold !== peer) return void conn.close();
+        // Legacy newcomers: bounded in number, and one that does not open in time is closed
+        // (each is a WebRTC connection the holder pays for).
+        if (this.hold !== peer || this.legacyChannels >= MAX_LEGACY_CHANNELS) return void conn.close();
+        this.legacyChannels++;
         // Wrap at once: the newcomer may send before our side's 'open' fires, and PeerJS drops
         // 'data' nobody listens to. The channel buffers until `listen`.
         guardLateCandidates(conn);
-        const channel = new PeerJsChannel(conn, undefined);
+        const openTimer = setTimeout(() => channel.close(), this.options.serverTimeoutMs);
+        const channel = new PeerJsChannel(conn, () => {
+          clearTimeout(openTimer);
+          this.legacyChannels--;
+        });
         conn.on('open', () => {
+          clearTimeout(openTimer);
           if (this.hold !== peer) return channel.close();
           handlers.incoming(channel);
         });

@@ -13,7 +13,7 @@ let key: SessionKey;
 let wrongKey: SessionKey;
 beforeAll(async () => {
   [key, wrongKey] = await Promise.all([deriveSessionKey('correct horse', 'room'), deriveSessionKey('correct hors', 'room')]);
-});
+}, 60_000);
 
 /** One side's view of a link, ready to exchange hellos. */
 function end(role: 'offerer' | 'answerer', linkKey: Uint8Array | undefined, ids = { o: 'O', a: 'A' }) {
@@ -174,7 +174,7 @@ describe('deriveSessionKey', () => {
     expect(constantTimeEqual(wrongKey.linkKey, key.linkKey)).toBe(false);
     expect(deriveSessionKey('correct horse', 'room')).toBe(deriveSessionKey('correct horse', 'room'));
     expect(constantTimeEqual((await deriveSessionKey('correct horse', 'room')).linkKey, key.linkKey)).toBe(true);
-  });
+  }, 60_000);
 
   it('separates the rendezvous tag from the link key, and normalises the secret (NFC)', async () => {
     expect(key.rendezvousTag).toHaveLength(16);
@@ -182,7 +182,7 @@ describe('deriveSessionKey', () => {
     const composed = await deriveSessionKey('caf\u00e9', 'room');
     const decomposed = await deriveSessionKey('cafe\u0301', 'room');
     expect(constantTimeEqual(composed.linkKey, decomposed.linkKey)).toBe(true);
-  });
+  }, 60_000);
 });
 
 describe('auth frame decoders', () => {

@@ -13,6 +13,8 @@ import { hostile, validAuthFrame, validDeliveryFrame, validMeshFrame } from './f
 
 const FROM_MEMBER = 25_000;
 const FROM_STRANGERS = 5_000;
+/** Generous: the machine may be busy (the runs take ~1 s each when it is not). */
+const FUZZ_TIMEOUT_MS = 120_000;
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 
 let room: Room | undefined;
@@ -68,7 +70,7 @@ describe(`a connected session under ${FROM_MEMBER + FROM_STRANGERS} hostile fram
     expect(room.received.get(a)!.map((e) => e.data)).toEqual(['b to a']);
     expect(b.connections.map((c) => c.connectionId)).toEqual([aId]);
     expect(a.connections.map((c) => c.connectionId)).toEqual([bId]);
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('forgets old signal ids past the de-duplication window: what it remembers per sender is bounded', async () => {
     room = await joinRoom(2, { maxSignalsPerSecond: 1e9 });
@@ -81,5 +83,5 @@ describe(`a connected session under ${FROM_MEMBER + FROM_STRANGERS} hostile fram
     room.network.inject(aId, bId, { t: 'sig', id: 1_000_000 + DEDUP_WINDOW + 1, type: 'x', data: '' }); // still remembered
     await settle(50);
     expect(room.received.get(b)!.length).toBe(DEDUP_WINDOW + 2);
-  });
+  }, FUZZ_TIMEOUT_MS);
 });

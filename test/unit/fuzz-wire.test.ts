@@ -28,6 +28,8 @@ import { hostile, validAuthFrame, validDeliveryFrame, validMeshFrame } from './f
 
 /** A refusal says what was wrong in a few words, never the (possibly huge) content. */
 const MAX_REASON_LENGTH = 300;
+/** Generous: the machine may be busy (the runs take ~1 s each when it is not). */
+const FUZZ_TIMEOUT_MS = 120_000;
 const seed = Number(process.env.FUZZ_SEED ?? Date.now() % 2 ** 31);
 const runs = (numRuns: number) => ({ numRuns, seed });
 
@@ -86,7 +88,7 @@ describe(`wire decoders under random and mutated input (seed ${seed}; rerun with
       }),
       runs(20_000),
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('decodeMeshFrame: never throws; what it accepts keeps the bounds and survives a JSON round trip unchanged', () => {
     fc.assert(
@@ -99,7 +101,7 @@ describe(`wire decoders under random and mutated input (seed ${seed}; rerun with
       }),
       runs(25_000),
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('decodeMeshFrame accepts every valid frame (the fuzz inputs really do reach deep)', () => {
     fc.assert(
@@ -108,7 +110,7 @@ describe(`wire decoders under random and mutated input (seed ${seed}; rerun with
       }),
       runs(2_000),
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('decodeDeliveryFrame: never throws; a signal it accepts is within the rules; refusals carry a code', () => {
     fc.assert(
@@ -131,7 +133,7 @@ describe(`wire decoders under random and mutated input (seed ${seed}; rerun with
       }),
       runs(20_000),
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('decodeAuthFrame and decodeHelloAuth: never throw; accept only exact lower-case hex of the right length', () => {
     fc.assert(
@@ -145,7 +147,7 @@ describe(`wire decoders under random and mutated input (seed ${seed}; rerun with
       }),
       runs(10_000),
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('decodeConnectionInfo: never throws; what it accepts is bounded', () => {
     const infos = hostile(fc.record({ connectionId: fc.string({ minLength: 1, maxLength: 8 }), creationTime: fc.double(), data: fc.string({ maxLength: 8 }) }));
@@ -160,7 +162,7 @@ describe(`wire decoders under random and mutated input (seed ${seed}; rerun with
       }),
       runs(5_000),
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('decodeServerMessage: never throws; a frame it accepts is bounded like a channel frame', () => {
     const valid = fc.oneof(
@@ -184,7 +186,7 @@ describe(`wire decoders under random and mutated input (seed ${seed}; rerun with
       }),
       runs(5_000),
     );
-  });
+  }, FUZZ_TIMEOUT_MS);
 
   it('decodeServerMessage refuses an oversized frame and ignores what is not ours', () => {
     const offer = (text: string) => ({ type: 'OFFER', src: 'ms-x61', payload: { type: 'mesh-signal', connectionId: 'c', text } });
@@ -193,5 +195,5 @@ describe(`wire decoders under random and mutated input (seed ${seed}; rerun with
     expect(decodeServerMessage({ type: 'OFFER', src: 'p', payload: { type: 'data', connectionId: 'c' } })).toBeUndefined();
     expect(decodeServerMessage({ type: 'LEAVE', src: 'x'.repeat(MAX_SERVER_ID_CHARS + 1) })).toBeUndefined();
     expect(decodeServerMessage('LEAVE')).toBeUndefined();
-  });
+  }, FUZZ_TIMEOUT_MS);
 });

@@ -48,6 +48,8 @@ class Client implements TransportEvents {
   readonly faults: string[] = [];
   readonly info: ConnectionInfo;
   readonly transport: Transport;
+  readonly links: MemoryLink[] = [];
+  bootstrap: ReturnType<MemoryRendezvous['bootstrap']> | undefined;
   result: JoinResult | SignalError | Error | undefined;
   connectedAtMs = 0;
   settledAtMs = 0;
@@ -55,9 +57,13 @@ class Client implements TransportEvents {
   constructor(secret: string | undefined) {
     const me = identity();
     this.info = { connectionId: me.id, creationTime: 0, data: me.id };
-    const createLink: LinkFactory = (o, e) => links.factory({ ...o, certificate: me.certificate }, e);
+    const createLink: LinkFactory = (o, e) => {
+      const link = links.factory({ ...o, certificate: me.certificate }, e) as MemoryLink;
+      this.links.push(link);
+      return link;
+    };
     this.transport = createMeshTransport({
-      bootstrap: (sid) => server.bootstrap(sid),
+      bootstrap: (sid) => (this.bootstrap = server.bootstrap(sid)),
       createLink,
       joinTimeoutMs: 30_000,
       helloTimeoutMs: HELLO_TIMEOUT_MS,
@@ -126,7 +132,7 @@ describe('a session secret on the mesh', () => {
     vi.useRealTimers();
     await Promise.all(['right', 'wrong'].map((s) => deriveSessionKey(s, SESSION)));
     vi.useFakeTimers();
-  });
+  }, 60_000);
 
   it('members holding the same secret prove it on every link and form the mesh', async () => {
     const members = await room('right', 3);
@@ -302,5 +308,22 @@ describe('bounds on what a linked peer can make us do', () => {
     await settle();
     expect(a.links.length - before).toBe(MAX_LINKS_STARTED_PER_PEER);
     expect(a.events.faults.filter((f) => f.includes('links forming'))).toHaveLength(2);
+  });
+});
+
+describe('only the real introducer is believed', () => {
+  it('a member that falsely claims the rendezvous point does not block succession', async () => {
+    const [introducer, ...others] = await room(undefined, 4);
+    expect(server.holder(SESSION)).toBe(introducer!.bootstrap);
+    // The highest id claims the point on all its links, then the real introducer leaves.
+    const [successor, , liar] = [...others].sort((x, y) => (x.info.connectionId < y.info.connectionId ? -1 : 1)) as [Client, Client, Client];
+    for (const l of liar.links) if (l.state === 'open') l.send(JSON.stringify({ t: 'm.intro' }));
+    await vi.advanceTimersByTimeAsync(100);
+    introducer!.transport.close();
+    await until(() => server.holder(SESSION) === successor.bootstrap, 'the lowest surviving id to claim the point');
+    // And the door works: a newcomer gets in.
+    const newcomer = new Client(undefined);
+    newcomer.connect();
+    await until(() => newcomer.joined().length === 3, 'a newcomer to link to the three members');
   });
 });
