@@ -1,111 +1,52 @@
 /**
  * Membership of one session's mesh: one Member per peer (state table in `member.ts`), the hello
- * that turns an open link into a member, offers/answers relayed one hop, gossip that closes gaps,
- * heartbeats, goodbyes, and the healing of links that die.
+ * and identity proof that turn an open link into a member, offers/answers relayed one hop,
+ * gossip that closes gaps, heartbeats and goodbyes. Keeping and re-linking members whose link
+ * died is `healing.ts`.
  *
  * Rules (the same on every peer, so all agree without talking):
  * - Who offers first: the one who learns of the other (a newcomer from the introducer's member
  *   list, a member from the `m.peers` a peer sends it on joining, or from a `m.view`). If both
- *   offer at once (glare), the offer of the LOWER connection id wins. One link per pair.
- * - A member whose link dies (closed, error, heartbeat silence) is *away*, not gone: `peerAway`,
- *   kept for `reconnectGraceMs`, then `peerLeft(networkDisconnected)`. The LOWER id of the pair
- *   re-offers, with backoff and jitter, its offer sent to every joined member ("relay if you are
- *   linked to the target": one hop). A member cut off from everyone re-enters through the
- *   rendezvous with the same id (`transport.ts`), and its own offers win against a stale re-offer
- *   older than GLARE_WINDOW_MS.
- * - `m.bye` is final (`clientDisconnected`); `m.bye` with `back: true` (a reload) makes the
- *   member away for `reloadGraceMs`, then `peerLeft(clientDisconnected)`.
+ *   offer at once (glare), the offer of the LOWER connection id wins; but our re-offer to an away
+ *   member older than GLARE_WINDOW_MS yields to the member's own offer (it found a way back).
  * - A link only becomes a member's link when the peer's hello names the member and, for a
  *   certificate-bound id, the link's remote DTLS fingerprint proves it. A new offer for a joined
  *   member builds a second link next to the live one and replaces it only once proven.
+ * - `m.bye` is final (`clientDisconnected`); `m.bye` with `back: true` (a reload) makes the
+ *   member away for `reloadGraceMs`.
  * - A relay forwards an `m.sdp` only when its `from` is the peer that handed it over (no
  *   spoofing), and only one hop: to a linked member or to a newcomer on the bootstrap channel.
  * - Views: every `viewIntervalMs` one joined member (in turn) gets our list of linked members; ids
  *   it has not met are offered to through us. Bounded: one list of ≤ 256 ids per interval.
  */
 import type { ConnectionInfo } from '../connection.js';
-import type { LeaveReason, TransportEvents } from '../transport/types.js';
+import type { LeaveReason } from '../transport/types.js';
 import { MAX_MEMBERS, decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
 import { decodeAuthFrame, decodeHelloAuth } from '../wire/auth-frames.js';
 import { LinkAuth } from '../auth/link-auth.js';
-import { createSimplePeerLink, type LinkFactory, type WrtcClasses } from './link.js';
-import { backoffMs, disposeMember, linkProves, newLinkId, newMember, type Attempt, type HelloFrame, type Member, type SdpRoute } from './member.js';
+import { createSimplePeerLink } from './link.js';
+import { Views } from './views.js';
+import {
+  GLARE_WINDOW_MS,
+  HELLO_TIMEOUT_MS,
+  MAX_CONNECTING_LINKS,
+  MAX_LINKS_STARTED_PER_PEER,
+  MAX_RELAY_SOURCES,
+  MAX_RELAYS_PER_WINDOW,
+  RELAY_WINDOW_MS,
+  type MeshConfig,
+  type MeshHooks,
+} from './mesh-config.js';
+import { Healing, MAX_LINKING_RETRIES, RELINK_ATTEMPT_TIMEOUT_MS } from './healing.js';
+import { disposeMember, linkProves, newLinkId, newMember, type Attempt, type HelloFrame, type Member, type SdpRoute } from './member.js';
 
 export type { SdpRoute } from './member.js';
 
-export interface MeshConfig {
-  iceServers: RTCIceServer[];
-  wrtc?: WrtcClasses;
-  linkTimeoutMs: number;
-  heartbeatIntervalMs: number;
-  heartbeatTimeoutMs: number;
-  /** How long a goodbye may take to drain before the link is cut. */
-  byeLingerMs: number;
-  /** How long an away member stays a member before `peerLeft(networkDisconnected)`. */
-  reconnectGraceMs: number;
-  /** How long a member that said `m.bye back` (reloading) stays before `peerLeft(clientDisconnected)`. */
-  reloadGraceMs: number;
-  /** First wait before a re-offer; doubles up to `relinkMaxMs`, with jitter. */
-  relinkInitialMs: number;
-  relinkMaxMs: number;
-  /** One joined member gets our member list this often (0: never). */
-  viewIntervalMs: number;
-  /** This client's DTLS certificate: every link uses it. */
-  certificate?: RTCCertificate;
-  /**
-   * The session secret's link key (`deriveSessionKey`): with it a link becomes a member's only
-   * after the peer's proof (`src/auth/`). Undefined: no secret, nothing to prove.
-   */
-  linkKey?: Uint8Array;
-  /** An open link whose hello (and proof) is not done by then is closed. Default HELLO_TIMEOUT_MS. */
-  helloTimeoutMs?: number;
-  /** Makes links; default simple-peer. Unit tests pass fakes. */
-  createLink?: LinkFactory;
-  /** The `debug` option: link state changes, relays, retries. */
-  log?: (line: string) => void;
-}
+export type { MeshConfig, MeshHooks } from './mesh-config.js';
+export { HELLO_TIMEOUT_MS, MAX_LINKS_STARTED_PER_PEER, MAX_RELAY_SOURCES } from './mesh-config.js';
 
-/** What the mesh needs from its owner (the transport and the rendezvous). */
-export interface MeshHooks {
-  events: TransportEvents;
-  /** A route to a newcomer on our bootstrap channel, if we are its introducer. */
-  joinerRoute(connectionId: string): SdpRoute | undefined;
-  /** True while we hold the rendezvous id (told to peers in our hello). */
-  holding(): boolean;
-  /** A peer says it holds the rendezvous id. */
-  introducerSeen(connectionId: string): void;
-  joined(connectionId: string): void;
-  left(connectionId: string): void;
-  /** Every member is away (true), or one is linked again / none is left away (false). */
-  cutOff?(isCutOff: boolean): void;
-  /** True while this client itself is reconnecting: grace periods of away members wait for it. */
-  reconnecting?(): boolean;
-  /** A link's proof of the session secret failed (either side's): the join may fail with 1004. */
-  authFailed?(connectionId: string, reason: string): void;
-}
-
-/** Default of `helloTimeoutMs`: hello and proof take one round trip once the channel is open. */
-export const HELLO_TIMEOUT_MS = 5_000;
-/** Links one member's gossip may have us forming at once; more of its ids wait for a later view. */
-export const MAX_LINKS_STARTED_PER_PEER = 16;
 const NO_FINGERPRINT = new Uint8Array(0);
 
-/** Links still connecting at once; more (a flood of offers or gossip) are refused. */
-export const MAX_CONNECTING_LINKS = 64;
-/** Offers, answers and candidates one peer may have us relay per RELAY_WINDOW_MS. */
-export const MAX_RELAYS_PER_WINDOW = 2048;
-const RELAY_WINDOW_MS = 10_000;
-/** Sources whose relays are counted at once (members + newcomers); a bound on `relayCounts`. */
-export const MAX_RELAY_SOURCES = 512;
-/** Offers to a peer that never joined us are retried this many times, then given up. */
-export const MAX_LINKING_RETRIES = 4;
-/** Our re-offer to an away member older than this yields to the member's own offer (it found a way back). */
-export const GLARE_WINDOW_MS = 1_000;
-/** A grace period ending while we ourselves are reconnecting is looked at again this much later. */
-const GRACE_RECHECK_MS = 1_000;
-/** Ids that left, remembered this long so that gossip does not offer to them again. */
-const TOMBSTONE_MS = 30_000;
-const MAX_TOMBSTONES = 1_024;
 
 const PING_TEXT = JSON.stringify({ t: 'm.ping' } satisfies MeshFrame);
 
@@ -114,11 +55,9 @@ export class Mesh {
   private readonly members = new Map<string, Member>();
   /** Relays per source in the current window (a bound, not a fairness scheme). */
   private readonly relayCounts = new Map<string, { windowStartMs: number; count: number }>();
-  private readonly gone = new Map<string, number>();
   private readonly heartbeatTimer: ReturnType<typeof setInterval>;
-  private readonly viewTimer: ReturnType<typeof setInterval> | undefined;
-  private viewTurn = 0;
-  private wasCutOff = false;
+  private readonly views: Views;
+  private readonly healing: Healing;
   private destroyed = false;
 
   constructor(
@@ -126,8 +65,22 @@ export class Mesh {
     private readonly config: MeshConfig,
     private readonly hooks: MeshHooks,
   ) {
+    this.healing = new Healing({
+      selfId: self.connectionId,
+      config,
+      hooks,
+      members: () => this.members.values(),
+      isCurrent: (m) => this.current(m),
+      closed: () => this.destroyed,
+      routeViaJoined: (id) => this.routeViaJoined(id),
+      offer: (m, route) => void this.startAttempt(m, true, route, newLinkId()),
+      leave: (m, reason) => this.leave(m, reason),
+      forget: (m) => this.forget(m),
+      reportAway: (m) => this.emit(() => this.hooks.events.peerAway(m.id)),
+      log: (line) => this.log(line),
+    });
     this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeatIntervalMs);
-    if (config.viewIntervalMs > 0) this.viewTimer = setInterval(() => this.sendView(), config.viewIntervalMs);
+    this.views = new Views(config.viewIntervalMs, () => this.joinedIds(), (to, frame) => void this.sendControl(to, frame));
   }
 
   /** Connection ids of the peers that are linked and introduced. */
@@ -159,12 +112,7 @@ export class Mesh {
 
   /** Every member is away: we had peers and reach none of them. */
   isCutOff(): boolean {
-    let away = 0;
-    for (const m of this.members.values()) {
-      if (m.state === 'joined') return false;
-      if (m.state === 'away') away++;
-    }
-    return away > 0;
+    return this.healing.isCutOff();
   }
 
   /** Start a link to a peer (our offer travelling by `route`), or re-link an away member. */
@@ -269,7 +217,7 @@ export class Mesh {
     if (this.destroyed) return;
     this.destroyed = true;
     clearInterval(this.heartbeatTimer);
-    clearInterval(this.viewTimer);
+    this.views.close();
     const bye = JSON.stringify(maybeBack ? { t: 'm.bye', back: true } : { t: 'm.bye' });
     for (const m of this.members.values()) {
       const live = m.live;
@@ -326,8 +274,10 @@ export class Mesh {
     const auth = new LinkAuth({ linkKey: this.config.linkKey, role: initiator ? 'offerer' : 'answerer', localId: this.self.connectionId, remoteId: m.id });
     const attempt: Attempt = { link: undefined as unknown as Attempt['link'], lid, initiator, route, startedAtMs: Date.now(), auth };
     const createLink = this.config.createLink ?? createSimplePeerLink;
+    // A re-link is retried rather than waited for: its offer may have found no relay.
+    const linkTimeoutMs = m.state === 'away' ? Math.min(this.config.linkTimeoutMs, RELINK_ATTEMPT_TIMEOUT_MS) : this.config.linkTimeoutMs;
     attempt.link = createLink(
-      { initiator, iceServers: this.config.iceServers, wrtc: this.config.wrtc, linkTimeoutMs: this.config.linkTimeoutMs, certificate: this.config.certificate },
+      { initiator, iceServers: this.config.iceServers, wrtc: this.config.wrtc, linkTimeoutMs, certificate: this.config.certificate },
       {
         sdp: (sdp) => attempt.route({ t: 'm.sdp', from: this.self.connectionId, to: m.id, lid, sdp }),
         open: () => this.onOpen(m, attempt),
@@ -384,7 +334,7 @@ export class Mesh {
     if (!isLive) return this.fault(m.id, `${frame.t} before hello`);
     switch (frame.t) {
       case 'm.bye':
-        if (frame.back) return this.goAway(m, 'clientDisconnected', this.config.reloadGraceMs, 'said goodbye, maybe back');
+        if (frame.back) return this.healing.goAway(m, 'clientDisconnected', this.config.reloadGraceMs, 'said goodbye, maybe back');
         m.byeReceived = true;
         return this.leave(m, 'clientDisconnected');
       case 'm.intro':
@@ -450,7 +400,7 @@ export class Mesh {
       this.emit(() => this.hooks.events.peerBack(m.id));
     }
     this.hooks.joined(m.id);
-    this.checkCutOff();
+    this.healing.checkCutOff();
   }
 
   /**
@@ -512,15 +462,12 @@ export class Mesh {
 
   /** Link to everyone a member knows and we do not, relayed through it. */
   private learnOf(m: Member, ids: string[]): void {
-    const now = Date.now();
     // One member's gossip may not fill the mesh's connecting slots with ids it made up.
     let started = 0;
     for (const other of this.members.values()) if (other.state === 'linking' && other.introducedBy === m.id) started++;
     for (const id of ids) {
       if (!this.current(m) || m.state !== 'joined') return;
-      if (this.members.has(id) || id === this.self.connectionId) continue;
-      const goneAt = this.gone.get(id);
-      if (goneAt !== undefined && now - goneAt < TOMBSTONE_MS) continue;
+      if (this.members.has(id) || id === this.self.connectionId || this.views.recentlyGone(id)) continue;
       if (started >= MAX_LINKS_STARTED_PER_PEER) {
         return this.fault(m.id, `its gossip already has ${MAX_LINKS_STARTED_PER_PEER} links forming; the rest waits for a later view`);
       }
@@ -540,7 +487,7 @@ export class Mesh {
       m.live = undefined;
       this.log(`${m.id}: live link ${a.lid} died (${why})`);
       if (m.byeReceived) return this.leave(m, 'clientDisconnected');
-      return this.goAway(m, 'networkDisconnected', this.config.reconnectGraceMs, why);
+      return this.healing.goAway(m, 'networkDisconnected', this.config.reconnectGraceMs, why);
     }
     if (a === m.pending) this.dropAttempt(m, a, why);
   }
@@ -550,72 +497,24 @@ export class Mesh {
     if (a === m.live) {
       m.live = undefined;
       a.link.close();
-      return this.goAway(m, 'networkDisconnected', this.config.reconnectGraceMs, why);
+      return this.healing.goAway(m, 'networkDisconnected', this.config.reconnectGraceMs, why);
     }
     if (a !== m.pending) return;
     m.pending = undefined;
     clearTimeout(a.helloTimer);
     a.link.close();
     this.log(`${m.id}: attempt ${a.lid} failed (${why})`);
-    if (m.state === 'away') return this.scheduleRelink(m);
+    if (m.state === 'away') return this.healing.scheduleRelink(m);
     if (m.state === 'linking') {
-      if (a.initiator && m.retries < MAX_LINKING_RETRIES) return this.scheduleRelink(m);
-      this.members.delete(m.id);
-      disposeMember(m);
+      if (a.initiator && m.retries < MAX_LINKING_RETRIES) return this.healing.scheduleRelink(m);
+      this.forget(m);
     }
   }
 
-  /** The live link is gone but the member may come back: keep it for `graceMs`. */
-  private goAway(m: Member, reason: LeaveReason, graceMs: number, why: string): void {
-    if (m.live) {
-      m.live.link.close();
-      m.live = undefined;
-    }
-    const wasJoined = m.state === 'joined';
-    m.state = 'away';
-    m.leaveReason = reason;
-    clearTimeout(m.graceTimer);
-    m.graceTimer = setTimeout(() => this.graceEnded(m), graceMs);
-    this.log(`${m.id}: away (${why}); gone in ${graceMs} ms unless back`);
-    if (wasJoined) this.emit(() => this.hooks.events.peerAway(m.id));
-    // One side re-offers, so two re-offers never cross: the lower id. A reloading peer comes
-    // back by itself through the rendezvous.
-    if (reason === 'networkDisconnected' && this.self.connectionId < m.id) {
-      m.retries = 0;
-      this.scheduleRelink(m);
-    }
-    this.checkCutOff();
-  }
-
-  private graceEnded(m: Member): void {
-    m.graceTimer = undefined;
-    if (!this.current(m) || m.state !== 'away') return;
-    // While we are cut off ourselves, we cannot tell who left: our own outage decides.
-    if (this.hooks.reconnecting?.()) {
-      m.graceTimer = setTimeout(() => this.graceEnded(m), GRACE_RECHECK_MS);
-      return;
-    }
-    this.leave(m, m.leaveReason);
-  }
-
-  private scheduleRelink(m: Member): void {
-    clearTimeout(m.retryTimer);
-    const delayMs = backoffMs(m.retries, this.config.relinkInitialMs, this.config.relinkMaxMs);
-    m.retries++;
-    m.retryTimer = setTimeout(() => {
-      m.retryTimer = undefined;
-      if (!this.current(m) || m.pending || m.state === 'joined') return;
-      const route = this.routeViaJoined(m.id);
-      if (!route) {
-        // Nobody to relay through: we are cut off; the rendezvous re-entry links us back.
-        this.log(`${m.id}: no member to relay a re-offer through (try ${m.retries})`);
-        if (m.state === 'away' || m.retries < MAX_LINKING_RETRIES) return this.scheduleRelink(m);
-        this.members.delete(m.id);
-        return disposeMember(m);
-      }
-      this.log(`${m.id}: re-offering through ${this.joinedIds().filter((id) => id !== m.id).length} member(s) (try ${m.retries})`);
-      this.startAttempt(m, true, route, newLinkId());
-    }, delayMs);
+  /** A peer that never joined: dropped without a word. */
+  private forget(m: Member): void {
+    if (this.members.get(m.id) === m) this.members.delete(m.id);
+    disposeMember(m);
   }
 
   /** Final: the member is gone for this stay. */
@@ -625,28 +524,13 @@ export class Mesh {
     this.members.delete(m.id);
     this.relayCounts.delete(m.id);
     disposeMember(m);
-    this.rememberGone(m.id);
+    this.views.remember(m.id);
     this.log(`${m.id}: gone (${reason})`);
     if (wasMember && !this.destroyed) {
       this.emit(() => this.hooks.events.peerLeft(m.id, reason));
       this.hooks.left(m.id);
     }
-    this.checkCutOff();
-  }
-
-  private rememberGone(id: string): void {
-    this.gone.delete(id);
-    this.gone.set(id, Date.now());
-    if (this.gone.size > MAX_TOMBSTONES) this.gone.delete(this.gone.keys().next().value!);
-  }
-
-  private checkCutOff(): void {
-    if (this.destroyed) return;
-    const cut = this.isCutOff();
-    if (cut === this.wasCutOff) return;
-    this.wasCutOff = cut;
-    this.log(cut ? 'every member is away: cut off' : 'linked to a member again');
-    this.hooks.cutOff?.(cut);
+    this.healing.checkCutOff();
   }
 
   private heartbeat(): void {
@@ -656,18 +540,9 @@ export class Mesh {
       if (!live || live.link.state !== 'open') continue;
       if (now - live.link.lastHeardAtMs > this.config.heartbeatTimeoutMs) {
         this.log(`${m.id}: silent for ${now - live.link.lastHeardAtMs} ms`);
-        this.goAway(m, 'networkDisconnected', this.config.reconnectGraceMs, 'heartbeat silence');
+        this.healing.goAway(m, 'networkDisconnected', this.config.reconnectGraceMs, 'heartbeat silence');
       } else live.link.send(PING_TEXT);
     }
-  }
-
-  /** Our view to one joined member in turn: it links to whoever it has not met. */
-  private sendView(): void {
-    const joined = this.joinedIds();
-    if (joined.length < 2) return;
-    const to = joined[this.viewTurn++ % joined.length]!;
-    const members = joined.filter((id) => id !== to).slice(0, MAX_MEMBERS);
-    this.sendControl(to, { t: 'm.view', members });
   }
 
   private fault(peerId: string | undefined, reason: string): void {

@@ -38,6 +38,10 @@ export interface Entry {
   members: string[];
 }
 
+/** After a rejoin offered to the members, how long before trying again if still cut off. */
+const REJOIN_LINK_WAIT_MS = 2_000;
+/** Longest wait between two rejoin tries while cut off. */
+const REJOIN_MAX_DELAY_MS = 1_000;
 /** Most newcomers an introducer serves at once. */
 const MAX_JOINERS = 64;
 
@@ -52,6 +56,7 @@ export class Rendezvous {
   private readonly wakers = new Set<() => void>();
   private successionRunning = false;
   private rejoinRunning = false;
+  private wakeRejoin: (() => void) | undefined;
   private destroyed = false;
 
   constructor(
@@ -286,8 +291,12 @@ export class Rendezvous {
           this.config.log?.('rejoin: we hold the rendezvous point; waiting for members to come back through it');
         }
         if (!stillNeeded()) return;
-        await this.sleep(delayMs * (0.75 + Math.random() / 2));
-        delayMs = Math.min(delayMs * 2, this.config.retryMaxMs);
+        // After offering, give the links time to form before dialling (and offering) again.
+        const waitMs = typeof result === 'object' ? Math.max(delayMs, REJOIN_LINK_WAIT_MS) : delayMs;
+        await this.sleep(waitMs * (0.75 + Math.random() / 2), (wake) => (this.wakeRejoin = wake));
+        this.wakeRejoin = undefined;
+        // Capped low: while cut off, every second of waiting is a second longer outage.
+        delayMs = Math.min(delayMs * 2, REJOIN_MAX_DELAY_MS);
       }
     } finally {
       this.rejoinRunning = false;
@@ -329,8 +338,14 @@ export class Rendezvous {
     return undefined;
   }
 
-  private sleep(ms: number): Promise<void> {
+  /** The network is said to be back (the page's `online` event): retry a rejoin now. */
+  nudge(): void {
+    this.wakeRejoin?.();
+  }
+
+  private sleep(ms: number, expose?: (wake: () => void) => void): Promise<void> {
     return new Promise((resolve) => {
+      expose?.(resolve);
       this.wakers.add(resolve);
       this.after(ms, () => {
         this.wakers.delete(resolve);

@@ -243,12 +243,14 @@ class MeshTransport implements Transport {
     const mesh = this.mesh!;
     if (cut) {
       this.cutOffAtMs = Date.now();
+      this.listenOnline(true);
       void this.rendezvous!.rejoin(
         () => !this.destroyed && mesh.isCutOff(),
         () => this.startReconnecting(),
       );
       return;
     }
+    this.listenOnline(false);
     if (!this.reconnectingNow) return;
     this.reconnectingNow = false;
     clearTimeout(this.giveUpTimer);
@@ -256,6 +258,15 @@ class MeshTransport implements Transport {
     this.log?.('reconnected');
     this.events!.reconnected();
   }
+
+  /** In a page, the browser's `online` event wakes a rejoin that is waiting between tries. */
+  private listenOnline(on: boolean): void {
+    const target = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
+    if (on) target.addEventListener?.('online', this.onOnline);
+    else target.removeEventListener?.('online', this.onOnline);
+  }
+
+  private readonly onOnline = (): void => this.rendezvous?.nudge();
 
   private startReconnecting(): void {
     if (this.destroyed || this.reconnectingNow || !this.mesh!.isCutOff()) return;
@@ -284,6 +295,7 @@ class MeshTransport implements Transport {
     this.destroyed = true;
     clearTimeout(this.giveUpTimer);
     this.reconnectingNow = false;
+    this.listenOnline(false);
     this.mesh?.close(options.maybeBack === true);
     this.rendezvous?.close();
     this.finishJoinWait?.();

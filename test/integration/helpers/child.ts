@@ -21,17 +21,20 @@ export interface ChildSession {
 // Paths from the file's own path: happy-dom replaces the global URL, which fileURLToPath refuses.
 const HERE = dirname(fileURLToPath(import.meta.url));
 
-let bundled: Promise<string> | undefined;
-function bundle(): Promise<string> {
-  bundled ??= (async () => {
+const bundles = new Map<string, Promise<string>>();
+/** `helpers/<entry>.ts` bundled for Node (once per run), with wrtc and ws left external. */
+export function bundle(entry = 'child-session'): Promise<string> {
+  let bundled = bundles.get(entry);
+  if (bundled) return bundled;
+  bundled = (async () => {
     // Inside the repository so the bundle's bare imports (@roamhq/wrtc, ws) resolve here.
     const dir = join(HERE, '../../../node_modules/.cache');
     mkdirSync(dir, { recursive: true });
     const tmp = mkdtempSync(join(dir, 'mesh-child-'));
     process.once('exit', () => rmSync(tmp, { recursive: true, force: true }));
-    const out = join(tmp, 'child-session.mjs');
+    const out = join(tmp, `${entry}.mjs`);
     await build({
-      entryPoints: [join(HERE, 'child-session.ts')],
+      entryPoints: [join(HERE, `${entry}.ts`)],
       outfile: out,
       bundle: true,
       platform: 'node',
@@ -42,6 +45,7 @@ function bundle(): Promise<string> {
     });
     return out;
   })();
+  bundles.set(entry, bundled);
   return bundled;
 }
 

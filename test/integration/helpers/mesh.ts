@@ -102,6 +102,8 @@ export class RecordingPeer implements TransportEvents {
   readonly left: Array<{ id: string; reason: LeaveReason }> = [];
   readonly messages: Array<{ from: string; frame: unknown }> = [];
   readonly faults: string[] = [];
+  /** Every peerJoined, in order (a member that came back must not appear twice). */
+  readonly joins: string[] = [];
   readonly away: string[] = [];
   readonly back: string[] = [];
   readonly own: string[] = [];
@@ -116,6 +118,7 @@ export class RecordingPeer implements TransportEvents {
   }
 
   peerJoined(peer: ConnectionInfo): void {
+    this.joins.push(peer.connectionId);
     this.joined.set(peer.connectionId, peer);
   }
   peerAway(connectionId: string): void {

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export interface RunningPeerServer {
-  host: '127.0.0.1';
+  host: string;
   port: number;
   path: '/ms';
   /** Kill the server process (SIGKILL) and wait for it to exit. Safe twice. */
@@ -19,9 +19,12 @@ export interface RunningPeerServer {
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'peer-server-child.mjs');
 const START_TIMEOUT_MS = 10_000;
 
-/** @param aliveTimeoutMs the server's `alive_timeout` (how long a silent holder keeps its id). */
-export function startPeerServer(aliveTimeoutMs = 60_000): Promise<RunningPeerServer> {
-  const child: ChildProcess = spawn(process.execPath, [CHILD, String(aliveTimeoutMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * @param aliveTimeoutMs the server's `alive_timeout` (how long a silent holder keeps its id).
+ * @param host the address to bind: 127.0.0.1, or a lab bridge's address (`netlab.ts`).
+ */
+export function startPeerServer(aliveTimeoutMs = 60_000, host = '127.0.0.1'): Promise<RunningPeerServer> {
+  const child: ChildProcess = spawn(process.execPath, [CHILD, String(aliveTimeoutMs), host], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -41,7 +44,7 @@ export function startPeerServer(aliveTimeoutMs = 60_000): Promise<RunningPeerSer
       child.stdout!.removeAllListeners('data');
       child.stdout!.resume();
       const { port } = JSON.parse(line) as { port: number };
-      resolve({ host: '127.0.0.1', port, path: '/ms', stop });
+      resolve({ host, port, path: '/ms', stop });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
