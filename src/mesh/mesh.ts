@@ -536,6 +536,10 @@ export class Mesh {
   private heartbeat(): void {
     const now = Date.now();
     for (const m of [...this.members.values()]) {
+      // An attempt whose channel opened but that never proved itself (no hello, or a silent
+      // impostor) holds a peer connection: bounded by the link timeout like one that never opened.
+      const pending = m.pending;
+      if (pending?.link.state === 'open' && now - pending.startedAtMs > this.config.linkTimeoutMs) this.dropAttempt(m, pending, 'no hello in time');
       const live = m.live;
       if (!live || live.link.state !== 'open') continue;
       if (now - live.link.lastHeardAtMs > this.config.heartbeatTimeoutMs) {

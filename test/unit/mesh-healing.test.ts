@@ -33,7 +33,7 @@ class Peer implements TransportEvents {
   /** Links made while offline carry nothing (their packets go nowhere). */
   offline = false;
 
-  constructor(id: string, server: MemoryRendezvous, links: MemoryLinks) {
+  constructor(id: string, server: MemoryRendezvous, links: MemoryLinks, joinTimeoutMs = 30_000) {
     this.info = { connectionId: id, creationTime: 0, data: id };
     this.transport = createMeshTransport({
       bootstrap: (sid) => (this.bootstrap = server.bootstrap(sid)),
@@ -46,7 +46,7 @@ class Peer implements TransportEvents {
       heartbeatIntervalMs: 500,
       heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
       linkTimeoutMs: 3_000,
-      joinTimeoutMs: 30_000,
+      joinTimeoutMs,
       reconnectGraceMs: GRACE_MS,
       reloadGraceMs: RELOAD_GRACE_MS,
       debug: (line) => this.debug.push(line),
@@ -118,8 +118,8 @@ class Peer implements TransportEvents {
 let server: MemoryRendezvous;
 let links: MemoryLinks;
 const peers: Peer[] = [];
-function peer(id: string): Peer {
-  const p = new Peer(id, server, links);
+function peer(id: string, joinTimeoutMs?: number): Peer {
+  const p = new Peer(id, server, links, joinTimeoutMs);
   peers.push(p);
   return p;
 }
@@ -138,7 +138,7 @@ function sees(p: Peer, q: Peer): boolean {
 
 /** Connect `ids` in order (the first holds the point) and wait for a full mesh. */
 async function room<const T extends string[]>(...ids: T): Promise<{ [K in keyof T]: Peer }> {
-  const group = ids.map(peer);
+  const group = ids.map((id) => peer(id));
   group[0]!.connect();
   await until(() => group[0]!.result !== undefined, `${ids[0]} to connect`);
   for (const p of group.slice(1)) p.connect();
@@ -291,5 +291,34 @@ describe('someone claims a live member’s id at the door', () => {
     expect(impostor.events('joined')).toEqual([]);
     expect([i.log.filter((l) => !l.startsWith('joined')), a.log.filter((l) => !l.startsWith('joined'))]).toEqual([[], []]);
     expect(sees(i, b) && sees(a, b)).toBe(true);
+  });
+});
+
+describe('a member missing at the join', () => {
+  it('is offered again after connect() resolved, and arrives as peerJoined', async () => {
+    const [i, b] = await room('i', 'b');
+    b.offline = true; // links b makes now carry nothing (its existing link to i still works)
+    const d = peer('d', 4_000);
+    d.connect();
+    await until(() => d.result !== undefined, 'd to connect');
+    expect(d.result).toEqual({ missing: ['b'] });
+    b.offline = false;
+    await until(() => sees(d, b) && sees(b, d), 'd and b to link after the join', 30_000);
+    expect(d.log).toEqual(['joined i', 'joined b']);
+    expect(b.events('joined')).toEqual(['joined i', 'joined d']);
+    expect(d.debug.some((l) => l.startsWith('b: re-offering through the joined members'))).toBe(true);
+    for (const p of [i, b, d]) expect(p.events('left')).toEqual([]);
+  });
+});
+
+describe('closing', () => {
+  it('leaves no timer behind, even with members away, re-links pending and a rejoin running', async () => {
+    const [i, a, c] = await room('i', 'a', 'c');
+    c.goOffline();
+    await until(() => c.events('reconnecting').length === 1 && a.events('away').length === 1, 'c reconnecting and a seeing c away');
+    for (const p of [i, a, c]) p.transport.close();
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(vi.getTimerCount()).toBe(0);
+    expect(c.events('disconnected')).toEqual([]); // closed by the app: no event from below
   });
 });
