@@ -59,11 +59,16 @@ export function createMemoryLinks(): MemoryLinks {
     private muted = false;
     private token: string | undefined;
 
+    /** Like a real link: one that has not opened after `linkTimeoutMs` dies. */
+    private openTimer: ReturnType<typeof setTimeout> | undefined;
+
     constructor(
       readonly initiator: boolean,
       private events: LinkEvents | undefined,
       readonly localFingerprint: Uint8Array | undefined,
+      linkTimeoutMs: number | undefined,
     ) {
+      if (linkTimeoutMs !== undefined && linkTimeoutMs > 0) this.openTimer = setTimeout(() => this.die(`not open after ${linkTimeoutMs} ms`), linkTimeoutMs);
       if (initiator) {
         const token = `memory-link-${++count}`;
         this.token = token;
@@ -102,6 +107,7 @@ export function createMemoryLinks(): MemoryLinks {
     close(): void {
       if (this.state === 'closed') return;
       this.state = 'closed';
+      clearTimeout(this.openTimer);
       this.events = undefined;
       if (this.token) byToken.delete(this.token);
       const remote = this.remote;
@@ -126,6 +132,7 @@ export function createMemoryLinks(): MemoryLinks {
     }
 
     private open(): void {
+      clearTimeout(this.openTimer);
       this.state = 'open';
       this.remoteFingerprint = this.remote?.localFingerprint;
       this.lastHeardAtMs = Date.now();
@@ -143,7 +150,7 @@ export function createMemoryLinks(): MemoryLinks {
   return {
     all,
     factory: (options, events) => {
-      const link = new Impl(options.initiator, events, certificateFingerprint(options.certificate));
+      const link = new Impl(options.initiator, events, certificateFingerprint(options.certificate), options.linkTimeoutMs);
       all.push(link);
       return link;
     },

@@ -49,6 +49,8 @@ export interface MeshHooks {
   introducerSeen(connectionId: string): void;
   joined(connectionId: string): void;
   left(connectionId: string): void;
+  /** A joined member is away now. */
+  away?(connectionId: string): void;
   /** Every member is away (true), or one is linked again / none is left away (false). */
   cutOff?(isCutOff: boolean): void;
   /** True while this client itself is reconnecting: grace periods of away members wait for it. */

@@ -76,7 +76,10 @@ export class Mesh {
       offer: (m, route) => void this.startAttempt(m, true, route, newLinkId()),
       leave: (m, reason) => this.leave(m, reason),
       forget: (m) => this.forget(m),
-      reportAway: (m) => this.emit(() => this.hooks.events.peerAway(m.id)),
+      reportAway: (m) => {
+        this.emit(() => this.hooks.events.peerAway(m.id));
+        this.hooks.away?.(m.id);
+      },
       log: (line) => this.log(line),
     });
     this.heartbeatTimer = setInterval(() => this.heartbeat(), config.heartbeatIntervalMs);

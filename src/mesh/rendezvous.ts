@@ -56,6 +56,7 @@ export class Rendezvous {
   private readonly wakers = new Set<() => void>();
   private successionRunning = false;
   private rejoinRunning = false;
+  private attemptChain: Promise<unknown> = Promise.resolve();
   private wakeRejoin: (() => void) | undefined;
   private destroyed = false;
 
@@ -123,6 +124,18 @@ export class Rendezvous {
     this.introducerId = connectionId;
   }
 
+  /**
+   * A member is away. If it was the introducer, do not wait for its grace period to end: the
+   * lowest linked member claims the point now, or dials whoever holds it (the same introducer
+   * back from a reload holds it again, and takes our `m.join` as our return).
+   */
+  memberAway(connectionId: string): void {
+    if (this.destroyed || this.holding || this.introducerId !== connectionId) return;
+    if (this.mesh().isCutOff()) return; // the rejoin of the cut-off client does this
+    this.config.log?.(`the introducer ${connectionId} is away: the lowest member takes over the point`);
+    this.memberLeft(connectionId);
+  }
+
   /** A member left: if it was the introducer and we are next in line, take over. */
   memberLeft(connectionId: string): void {
     if (this.destroyed || this.holding) return;
@@ -156,8 +169,17 @@ export class Rendezvous {
     channel.close();
   }
 
-  /** One claim, then one dial if the point is taken. */
-  private async attempt(): Promise<'introducer' | Entry | 'retry' | 'unreachable'> {
+  /**
+   * One claim, then one dial if the point is taken. Serialized: succession and a rejoin may both
+   * want the point, and two claims in flight would find each other holding it.
+   */
+  private attempt(): Promise<'introducer' | Entry | 'retry' | 'unreachable'> {
+    const run = this.attemptChain.then(() => this.attemptNow());
+    this.attemptChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async attemptNow(): Promise<'introducer' | Entry | 'retry' | 'unreachable'> {
     const claimed = await this.bootstrap.claim({
       incoming: (ch) => this.serveNewcomer(ch),
       lost: () => this.holdLost(),
@@ -323,7 +345,7 @@ export class Rendezvous {
       if (this.destroyed || typeof result === 'string') return;
       this.introducerId = result.introducerId;
       const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
-      for (const id of result.members) this.mesh().offerTo(id, route);
+      for (const id of result.members) this.mesh().relinkVia(id, route);
       this.closeLater(result.channel, this.config.mergeWindowMs);
     } finally {
       this.successionRunning = false;

@@ -177,6 +177,7 @@ class MeshTransport implements Transport {
           this.joinWaiter?.(id); // a member that left is not missing
           rendezvous.memberLeft(id);
         },
+        away: (id) => rendezvous.memberAway(id),
         cutOff: (cut) => this.onCutOff(cut),
         reconnecting: () => this.reconnectingNow,
       },

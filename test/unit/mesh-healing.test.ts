@@ -224,6 +224,19 @@ describe('a goodbye that says "maybe back" (a reload)', () => {
     expect([i.events('left'), a.events('left')]).toEqual([[], []]);
   });
 
+  it('the introducer reloading comes back as itself too (the others take over or find it at the point)', async () => {
+    const [i, a, c] = await room('i', 'a', 'c');
+    i.transport.close({ maybeBack: true });
+    await until(() => a.events('away').length === 1 && c.events('away').length === 1, 'a and c to see the introducer away');
+    const reloaded = peer('i');
+    reloaded.connect();
+    await until(() => sees(a, reloaded) && sees(c, reloaded) && sees(reloaded, a) && sees(reloaded, c), 'the reloaded introducer to be linked to a and c', 20_000);
+    for (const p of [a, c]) expect(p.log.filter((l) => l.endsWith(' i'))).toEqual(['joined i', 'away i', 'back i']);
+    expect(server.holder(SESSION)).toBeDefined();
+    await vi.advanceTimersByTimeAsync(2 * GRACE_MS);
+    expect([a.events('left'), c.events('left'), reloaded.events('left')]).toEqual([[], [], []]);
+  });
+
   it('with no return, the member leaves as clientDisconnected after the reload grace', async () => {
     const [i, a, c] = await room('i', 'a', 'c');
     c.transport.close({ maybeBack: true });
