@@ -63,6 +63,12 @@ export interface MeshHooks {
 export const HELLO_TIMEOUT_MS = 5_000;
 /** Links one member's gossip may have us forming at once; more of its ids wait for a later view. */
 export const MAX_LINKS_STARTED_PER_PEER = 16;
+/**
+ * Mesh control frames (`m.*`) accepted per second from one peer (burst: twice that). Far above
+ * what the protocol sends (a ping a second, a view every 5 s, the SDP of the links it relays);
+ * the excess is dropped before it is decoded.
+ */
+export const MAX_CONTROL_FRAMES_PER_SECOND = 1_000;
 /** Sources whose relays are counted at once (members + newcomers); a bound on `relayCounts`. */
 export const MAX_RELAY_SOURCES = 512;
 

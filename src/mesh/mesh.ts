@@ -24,12 +24,14 @@ import type { LeaveReason } from '../transport/types.js';
 import { MAX_MEMBERS, decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
 import { decodeAuthFrame, decodeHelloAuth } from '../wire/auth-frames.js';
 import { LinkAuth } from '../auth/link-auth.js';
+import { InboundRateLimit } from '../delivery/rate-limit.js';
 import { createSimplePeerLink } from './link.js';
 import { Views } from './views.js';
 import {
   GLARE_WINDOW_MS,
   HELLO_TIMEOUT_MS,
   MAX_CONNECTING_LINKS,
+  MAX_CONTROL_FRAMES_PER_SECOND,
   MAX_LINKS_STARTED_PER_PEER,
   MAX_RELAY_SOURCES,
   MAX_RELAYS_PER_WINDOW,
@@ -43,7 +45,7 @@ import { disposeMember, linkProves, newLinkId, newMember, type Attempt, type Hel
 export type { SdpRoute } from './member.js';
 
 export type { MeshConfig, MeshHooks } from './mesh-config.js';
-export { HELLO_TIMEOUT_MS, MAX_LINKS_STARTED_PER_PEER, MAX_RELAY_SOURCES } from './mesh-config.js';
+export { HELLO_TIMEOUT_MS, MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, MAX_RELAY_SOURCES } from './mesh-config.js';
 
 const NO_FINGERPRINT = new Uint8Array(0);
 
@@ -55,6 +57,8 @@ export class Mesh {
   private readonly members = new Map<string, Member>();
   /** Relays per source in the current window (a bound, not a fairness scheme). */
   private readonly relayCounts = new Map<string, { windowStartMs: number; count: number }>();
+  /** Mesh control frames per peer, checked before decoding: a flood of them costs only a count. */
+  private readonly controlBudget = new InboundRateLimit({ ratePerSecond: MAX_CONTROL_FRAMES_PER_SECOND, burst: 2 * MAX_CONTROL_FRAMES_PER_SECOND });
   private readonly heartbeatTimer: ReturnType<typeof setInterval>;
   private readonly views: Views;
   private readonly healing: Healing;
@@ -328,6 +332,7 @@ export class Mesh {
       }
       return;
     }
+    if (!this.controlBudget.take(m.id)) return this.fault(m.id, `more than ${MAX_CONTROL_FRAMES_PER_SECOND} mesh control frames per second; dropped`);
     const decoded = decodeMeshFrame(parsed.value);
     if (!decoded.ok) return this.fault(m.id, decoded.reason);
     const frame = decoded.frame;
@@ -526,6 +531,7 @@ export class Mesh {
     const wasMember = m.state !== 'linking';
     this.members.delete(m.id);
     this.relayCounts.delete(m.id);
+    this.controlBudget.forget(m.id);
     disposeMember(m);
     this.views.remember(m.id);
     this.log(`${m.id}: gone (${reason})`);

@@ -13,7 +13,7 @@ import { createMemoryRendezvous, type MemoryRendezvous } from '../../src/bootstr
 import { boundConnectionId } from '../../src/identity/fingerprint.js';
 import type { LinkFactory, LinkOptions } from '../../src/mesh/link.js';
 import { createMemoryLinks, fakeCertificate, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
-import { MAX_LINKS_STARTED_PER_PEER, Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
+import { MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
 import { createMeshTransport } from '../../src/mesh/transport.js';
 import { SignalError } from '../../src/signal/errors.js';
 import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
@@ -172,6 +172,7 @@ interface Node {
 class Recorder implements TransportEvents {
   log: string[] = [];
   faults: string[] = [];
+  messages: unknown[] = [];
   peerJoined(peer: ConnectionInfo): void {
     this.log.push(`joined ${peer.connectionId}`);
   }
@@ -180,7 +181,9 @@ class Recorder implements TransportEvents {
   peerLeft(id: string): void {
     this.log.push(`left ${id}`);
   }
-  message(): void {}
+  message(_from: string, frame: unknown): void {
+    this.messages.push(frame);
+  }
   reconnecting(): void {}
   reconnected(): void {}
   disconnected(): void {}
@@ -325,5 +328,27 @@ describe('only the real introducer is believed', () => {
     const newcomer = new Client(undefined);
     newcomer.connect();
     await until(() => newcomer.joined().length === 3, 'a newcomer to link to the three members');
+  });
+});
+
+describe('mesh control frames are rate limited per peer', () => {
+  it(`drops what one peer sends past ${MAX_CONTROL_FRAMES_PER_SECOND}/s (burst twice that) before decoding it; app frames still pass`, async () => {
+    const a = node();
+    const b = await scriptedPeer(a);
+    b.link.send(JSON.stringify({ t: 'm.hello', info: { connectionId: b.id, creationTime: 1, data: '' }, intro: false }));
+    await settle();
+    expect(a.events.log).toEqual([`joined ${b.id}`]);
+    const burst = 2 * MAX_CONTROL_FRAMES_PER_SECOND;
+    for (let i = 0; i < burst + 500; i++) b.link.send('{"t":"m.ping"}');
+    b.link.send(JSON.stringify({ t: 'sig', id: 1, type: 'x', data: 'after the flood' }));
+    await settle();
+    const dropped = a.events.faults.filter((f) => f.includes('mesh control frames per second'));
+    expect(dropped).toHaveLength(501); // the hello took one token
+    expect(a.events.messages).toEqual([{ t: 'sig', id: 1, type: 'x', data: 'after the flood' }]);
+    await vi.advanceTimersByTimeAsync(1_000); // refilled: control frames are taken again
+    b.link.send('{"t":"m.ping"}');
+    await settle();
+    expect(a.events.faults.filter((f) => f.includes('mesh control frames per second'))).toHaveLength(501);
+    expect(a.events.log).toEqual([`joined ${b.id}`]);
   });
 });
