@@ -64,6 +64,12 @@ export const HELLO_TIMEOUT_MS = 5_000;
 /** Links one member's gossip may have us forming at once; more of its ids wait for a later view. */
 export const MAX_LINKS_STARTED_PER_PEER = 16;
 /**
+ * Links to unknown peers one source may have us answering at once through offers it relayed
+ * (an introducer relays every newcomer's: half the connecting slots, so one source never takes
+ * them all).
+ */
+export const MAX_OFFERS_RELAYED_PER_PEER = 32;
+/**
  * Mesh control frames (`m.*`) accepted per second from one peer (burst: twice that). Far above
  * what the protocol sends (a ping a second, a view every 5 s, the SDP of the links it relays);
  * the excess is dropped before it is decoded.

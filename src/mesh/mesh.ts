@@ -32,6 +32,7 @@ import {
   HELLO_TIMEOUT_MS,
   MAX_CONNECTING_LINKS,
   MAX_CONTROL_FRAMES_PER_SECOND,
+  MAX_OFFERS_RELAYED_PER_PEER,
   MAX_LINKS_STARTED_PER_PEER,
   MAX_RELAY_SOURCES,
   MAX_RELAYS_PER_WINDOW,
@@ -45,7 +46,7 @@ import { disposeMember, linkProves, newLinkId, newMember, type Attempt, type Hel
 export type { SdpRoute } from './member.js';
 
 export type { MeshConfig, MeshHooks } from './mesh-config.js';
-export { HELLO_TIMEOUT_MS, MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, MAX_RELAY_SOURCES } from './mesh-config.js';
+export { HELLO_TIMEOUT_MS, MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, MAX_OFFERS_RELAYED_PER_PEER, MAX_RELAY_SOURCES } from './mesh-config.js';
 
 const NO_FINGERPRINT = new Uint8Array(0);
 
@@ -190,7 +191,15 @@ export class Mesh {
     }
     let member = m;
     if (!member) {
+      // Offers relayed by one source (a member, or a newcomer at our door) for ids we do not know
+      // may not take every connecting slot: a relay can name any `from`.
+      if (sourceId !== peerId) {
+        if (this.linksStartedVia(sourceId) >= MAX_OFFERS_RELAYED_PER_PEER) {
+          return this.fault(sourceId, `${MAX_OFFERS_RELAYED_PER_PEER} links it relayed offers for are forming already; offer dropped`);
+        }
+      }
       member = newMember(peerId);
+      if (sourceId !== peerId) member.introducedBy = sourceId;
       this.members.set(peerId, member);
     }
     // A joined member keeps its live link: the new one replaces it only once it proves the id.
@@ -468,11 +477,17 @@ export class Mesh {
     if (others.length > 0) a.link.send(JSON.stringify({ t: 'm.peers', members: others.slice(0, MAX_MEMBERS) } satisfies MeshFrame));
   }
 
+  /** Peers not yet members whose link attempt a given source made us start (gossip or relayed offer). */
+  private linksStartedVia(sourceId: string): number {
+    let count = 0;
+    for (const other of this.members.values()) if (other.state === 'linking' && other.introducedBy === sourceId) count++;
+    return count;
+  }
+
   /** Link to everyone a member knows and we do not, relayed through it. */
   private learnOf(m: Member, ids: string[]): void {
     // One member's gossip may not fill the mesh's connecting slots with ids it made up.
-    let started = 0;
-    for (const other of this.members.values()) if (other.state === 'linking' && other.introducedBy === m.id) started++;
+    let started = this.linksStartedVia(m.id);
     for (const id of ids) {
       if (!this.current(m) || m.state !== 'joined') return;
       if (this.members.has(id) || id === this.self.connectionId || this.views.recentlyGone(id)) continue;

@@ -13,7 +13,7 @@ import { createMemoryRendezvous, type MemoryRendezvous } from '../../src/bootstr
 import { boundConnectionId } from '../../src/identity/fingerprint.js';
 import type { LinkFactory, LinkOptions } from '../../src/mesh/link.js';
 import { createMemoryLinks, fakeCertificate, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
-import { MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
+import { MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, MAX_OFFERS_RELAYED_PER_PEER, Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
 import { createMeshTransport } from '../../src/mesh/transport.js';
 import { SignalError } from '../../src/signal/errors.js';
 import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
@@ -328,6 +328,22 @@ describe('only the real introducer is believed', () => {
     const newcomer = new Client(undefined);
     newcomer.connect();
     await until(() => newcomer.joined().length === 3, 'a newcomer to link to the three members');
+  });
+});
+
+describe('offers relayed by one member', () => {
+  it(`start at most ${MAX_OFFERS_RELAYED_PER_PEER} answering links for ids we do not know; the rest are refused`, async () => {
+    const a = node();
+    const b = await scriptedPeer(a);
+    b.link.send(JSON.stringify({ t: 'm.hello', info: { connectionId: b.id, creationTime: 1, data: '' }, intro: false }));
+    await settle();
+    const before = a.links.length;
+    for (let i = 0; i < 40; i++) {
+      b.link.send(JSON.stringify({ t: 'm.sdp', from: `made-up-${i}`, to: a.id, lid: `l${i}`, sdp: { type: 'offer', sdp: `no-such-offer-${i}` } }));
+    }
+    await settle();
+    expect(a.links.length - before).toBe(MAX_OFFERS_RELAYED_PER_PEER);
+    expect(a.events.faults.filter((f) => f.includes('links it relayed offers for are forming already'))).toHaveLength(40 - MAX_OFFERS_RELAYED_PER_PEER);
   });
 });
 
