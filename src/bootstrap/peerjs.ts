@@ -195,6 +195,29 @@ class PeerJsBootstrap implements Bootstrap {
     });
   }
 
+  /** `GET <path><key>/id` (PeerJS's own id request): any answer means the server is reachable. */
+  async probe(timeoutMs: number): Promise<boolean> {
+    const fetchFn = (globalThis as { fetch?: typeof fetch }).fetch;
+    if (this.destroyed) return false;
+    if (!fetchFn) return true; // cannot tell: let the claim find out
+    const o = this.options;
+    const path = o.path.endsWith('/') ? o.path : `${o.path}/`;
+    const url = `${o.secure ? 'https' : 'http'}://${o.host}:${o.port}${path}${encodeURIComponent(o.key)}/id?ts=${Date.now()}${Math.random()}`;
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    this.inFlight.add(abort);
+    const timer = setTimeout(abort, timeoutMs);
+    try {
+      const response = await fetchFn(url, { signal: controller.signal, cache: 'no-store' });
+      return response.ok;
+    } catch {
+      return false;
+    } finally {
+      clearTimeout(timer);
+      this.inFlight.delete(abort);
+    }
+  }
+
   release(): void {
     const peer = this.hold;
     this.hold = undefined;

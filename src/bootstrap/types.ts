@@ -41,6 +41,11 @@ export interface Bootstrap {
   dial(): Promise<BootstrapChannel | undefined>;
   /** True while this member holds the point. */
   readonly holding: boolean;
+  /**
+   * Optional: is the server reachable right now? One cheap request given up after `timeoutMs`.
+   * A client that lost its network polls this instead of claims, which hang much longer.
+   */
+  probe?(timeoutMs: number): Promise<boolean>;
   /** Let go of the point (others may claim it at once) without closing dialled channels. */
   release(): void;
   /** Release, close every channel, clear every timer. Safe twice. */

@@ -409,6 +409,8 @@ export class Mesh {
       this.gossipTo(m, a, hello);
       this.emit(() => this.hooks.events.peerJoined(hello.info));
     } else if (before === 'away') {
+      // It may be a reloaded page that knows nobody yet: gossip as for a join.
+      this.gossipTo(m, a, hello);
       this.emit(() => this.hooks.events.peerBack(m.id));
     } else {
       // The peer replaced a link we still thought live: frames on the old one may be lost.

@@ -40,6 +40,12 @@ export interface Entry {
 
 /** After a rejoin offered to the members, how long before trying again if still cut off. */
 const REJOIN_LINK_WAIT_MS = 2_000;
+/** How long after the introducer went away the lowest member takes over (see memberAway). */
+const AWAY_TAKEOVER_DELAY_MS = 1_000;
+/** A reachability probe of the server (while this client seems offline) gives up after this. */
+const PROBE_TIMEOUT_MS = 1_000;
+/** Pause between two failed probes. */
+const PROBE_PAUSE_MS = 250;
 /** Longest wait between two rejoin tries while cut off. */
 const REJOIN_MAX_DELAY_MS = 1_000;
 /** Most newcomers an introducer serves at once. */
@@ -131,9 +137,14 @@ export class Rendezvous {
    */
   memberAway(connectionId: string): void {
     if (this.destroyed || this.holding || this.introducerId !== connectionId) return;
-    if (this.mesh().isCutOff()) return; // the rejoin of the cut-off client does this
-    this.config.log?.(`the introducer ${connectionId} is away: the lowest member takes over the point`);
-    this.memberLeft(connectionId);
+    // Wait a moment: if WE lost the network, every member goes away within a heartbeat check or
+    // two, and the rejoin of the cut-off client is what must use the rendezvous, not a takeover.
+    this.after(AWAY_TAKEOVER_DELAY_MS, () => {
+      const mesh = this.mesh();
+      if (this.destroyed || this.holding || this.introducerId !== connectionId || !mesh.isAway(connectionId) || mesh.isCutOff()) return;
+      this.config.log?.(`the introducer ${connectionId} is away: the lowest member takes over the point`);
+      this.memberLeft(connectionId);
+    });
   }
 
   /** A member left: if it was the introducer and we are next in line, take over. */
@@ -293,11 +304,22 @@ export class Rendezvous {
     let delayMs = this.config.retryInitialMs;
     let previous: BootstrapChannel | undefined;
     try {
+      let unreachableBefore = false;
       while (!this.destroyed && stillNeeded()) {
         // The holder refuses a second m.join from us while our first channel is open.
         if (previous) this.dropChannel(previous);
         previous = undefined;
+        // Offline: a claim sent now hangs for the server timeout and may miss the moment the
+        // network comes back; a short probe every second catches it.
+        if (unreachableBefore && this.bootstrap.probe && !(await this.bootstrap.probe(PROBE_TIMEOUT_MS))) {
+          if (this.destroyed) return;
+          unreachable();
+          await this.sleep(PROBE_PAUSE_MS * (0.75 + Math.random() / 2), (wake) => (this.wakeRejoin = wake));
+          this.wakeRejoin = undefined;
+          continue;
+        }
         const result = await this.attempt();
+        unreachableBefore = result === 'unreachable';
         if (this.destroyed) return;
         if (typeof result === 'object') {
           this.introducerId = result.introducerId;
@@ -341,7 +363,8 @@ export class Rendezvous {
     this.successionRunning = true;
     try {
       // Stop once someone else announced the point (its hello or `m.intro`).
-      const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined);
+      // A cut-off client gets back in by its rejoin instead.
+      const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined && !this.mesh().isCutOff());
       if (this.destroyed || typeof result === 'string') return;
       this.introducerId = result.introducerId;
       const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
