@@ -1,6 +1,11 @@
 import type { Server } from 'node:http';
 
 export declare const PEERJS_KEY: string;
+/** Largest WebSocket message the PeerServer accepts; a bigger one closes the socket (1009). */
+export declare const MAX_WS_PAYLOAD_BYTES: number;
+/** Per-socket budgets (burst: twice as much); over them the socket is closed (1008). */
+export declare const MAX_WS_MESSAGES_PER_SECOND: number;
+export declare const MAX_WS_BYTES_PER_SECOND: number;
 
 export interface StartServerOptions {
   /** Interface to bind; default '0.0.0.0' (every interface, for a LAN). */

@@ -26,6 +26,22 @@ const { WebSocketServer } = requireFromPeer('ws');
 export const PEERJS_KEY = 'peerjs';
 
 /**
+ * Largest WebSocket message the PeerServer takes (ws's default is 100 MiB, which `peer` would
+ * JSON-parse and relay, and PeerJS parse again in the receiving page, before any bound of ours).
+ * What crosses it: PeerJS signalling and our join frames (an SDP ≤ 32 KiB, a frame ≤ 64 KiB,
+ * JSON-escaped once more inside the envelope). A bigger message closes the socket (1009).
+ */
+export const MAX_WS_PAYLOAD_BYTES = 128 * 1024;
+/**
+ * Per-socket budget, as a token bucket: messages and bytes per second, with a burst of twice
+ * that. A 64-member join sends a few hundred messages in its first second; a flood that passes
+ * the budget closes its socket (1008), which bounds what one client makes the server relay and
+ * queue for absent ids (`peer` keeps those for `expire_timeout`).
+ */
+export const MAX_WS_MESSAGES_PER_SECOND = 500;
+export const MAX_WS_BYTES_PER_SECOND = 4 * 1024 * 1024;
+
+/**
  * `peer` 1.0.2 has no stop method: its two housekeeping loops (message expiry, dead-client check)
  * re-arm a `setTimeout` forever and keep Node alive. Every timer created while mounting a
  * PeerServer — and, through async context, every re-armed one — is recorded against that server,
@@ -54,6 +70,38 @@ const timerHook = createHook({
     entry.owner.delete(entry.resource);
   },
 });
+
+/**
+ * Closes a socket that sends more than its budget of messages or bytes (token buckets refilled
+ * continuously, burst = 2 s of budget).
+ * @param {import('ws').WebSocket} socket
+ * @param {(line: string) => void} log
+ */
+function meterSocket(socket, log) {
+  let messages = MAX_WS_MESSAGES_PER_SECOND * 2;
+  let bytes = MAX_WS_BYTES_PER_SECOND * 2;
+  let last = performance.now();
+  socket.on('message', (data) => {
+    const now = performance.now();
+    const seconds = (now - last) / 1000;
+    last = now;
+    messages = Math.min(MAX_WS_MESSAGES_PER_SECOND * 2, messages + seconds * MAX_WS_MESSAGES_PER_SECOND) - 1;
+    bytes = Math.min(MAX_WS_BYTES_PER_SECOND * 2, bytes + seconds * MAX_WS_BYTES_PER_SECOND) - rawLength(data);
+    if (messages >= 0 && bytes >= 0) return;
+    if (socket.readyState !== socket.OPEN) return;
+    log(`closing a PeerServer socket over its budget (${MAX_WS_MESSAGES_PER_SECOND} messages, ${MAX_WS_BYTES_PER_SECOND} bytes per second)`);
+    socket.pause(); // read nothing more from it: what is still buffered is never relayed
+    socket.close(1008, 'rate limit exceeded');
+    // A client that does not answer the close handshake is cut off soon after.
+    setTimeout(() => socket.terminate(), 1_000).unref();
+  });
+}
+
+/** @param {Buffer | ArrayBuffer | Buffer[]} data */
+function rawLength(data) {
+  if (Array.isArray(data)) return data.reduce((n, part) => n + part.length, 0);
+  return data.byteLength;
+}
 
 /**
  * Starts the server and resolves once it listens.
@@ -101,7 +149,9 @@ export async function startServer({
     ...peerOptions,
     path: '/',
     createWebSocketServer: (options) => {
-      wss = new WebSocketServer(options);
+      wss = new WebSocketServer({ ...options, maxPayload: MAX_WS_PAYLOAD_BYTES });
+      // Registered before peer's own listener: every socket is metered from its first message.
+      wss.on('connection', (socket) => meterSocket(socket, log));
       return wss;
     },
   });

@@ -14,6 +14,7 @@ import { browserPersistence } from './identity/store.js';
 import type { TransportFactory } from './transport/types.js';
 import { DEFAULT_PEERJS_PATH } from './peerjs-defaults.js';
 import { createInviteTransport, SessionInvites } from './invite-api.js';
+import { checkSessionOptions } from './options.js';
 
 /** Where `npm start` mounts its PeerServer, and so the default `peerjs.path`. */
 export { DEFAULT_PEERJS_PATH };
@@ -65,6 +66,13 @@ export interface SessionOptions {
   inviteReplyTimeout?: number;
   /** Default lifetime of this session's invites (default 600 000). */
   inviteExpiresIn?: number;
+  /**
+   * The session secret (not `peerjs.key`, the PeerServer's API key). With it, only peers that
+   * prove they know it become Connections, and the session's rendezvous point is named by it.
+   */
+  secret?: string;
+  /** Signals accepted per second from one connection; more are refused with 429. */
+  maxSignalsPerSecond?: number;
 }
 
 /**
@@ -74,6 +82,7 @@ export interface SessionOptions {
  * const session = initSession('room-1', { transport: createMemoryNetwork().transport });
  */
 export function initSession(sessionId: string, options: SessionOptions = {}): Session {
+  checkSessionOptions(options);
   const core: SessionCoreOptions = { transport: options.transport ?? meshFactory(options) };
   if (options.ackTimeout !== undefined) core.ackTimeout = options.ackTimeout;
   if (options.persist !== false) core.persistence = browserPersistence();
@@ -81,6 +90,7 @@ export function initSession(sessionId: string, options: SessionOptions = {}): Se
   const invites = new SessionInvites(sessionId, { iceServers: options.iceServers ?? [], ...(options.inviteExpiresIn !== undefined ? { expiresIn: options.inviteExpiresIn } : {}) });
   core.transport = invites.track(core.transport);
   core.invites = invites;
+  if (options.maxSignalsPerSecond !== undefined) core.maxSignalsPerSecond = options.maxSignalsPerSecond;
   return new Session(sessionId, core);
 }
 
@@ -110,6 +120,7 @@ function meshOptions(options: SessionOptions): MeshOptions {
   if (options.heartbeatTimeout !== undefined) mesh.heartbeatTimeoutMs = options.heartbeatTimeout;
   if (options.reconnectGrace !== undefined) mesh.reconnectGraceMs = options.reconnectGrace;
   if (options.debug !== undefined) mesh.debug = options.debug;
+  if (options.secret !== undefined) mesh.secret = options.secret;
   return mesh;
 }
 

@@ -23,6 +23,8 @@ import { Delivery } from './delivery/delivery.js';
 import type { StoredSignal } from './delivery/outbox.js';
 import { Continuity, type Ending } from './identity/continuity.js';
 import type { Persistence } from './identity/store.js';
+import { DEFAULT_MAX_SIGNALS_PER_SECOND, EventThrottle, InboundRateLimit, rateLimitedNak } from './delivery/rate-limit.js';
+import { signalFrameId } from './wire/signal-frames.js';
 import { Emitter } from './events.js';
 import { randomId } from './ids.js';
 import type { LinkState, SessionDisconnectEvent, SessionEvents } from './session-events.js';
@@ -33,6 +35,9 @@ import type { JoinResult, LeaveReason, Transport, TransportEvents, TransportFact
 import type { Invite, InviteHost, InviteOptions } from './invite-api.js';
 
 export type SessionState = 'disconnected' | 'connecting' | 'connected' | 'reconnecting';
+
+/** Ids of departed connections remembered (so a signal to one is 404, not 400); oldest first out. */
+const MAX_DEPARTED_REMEMBERED = 4096;
 
 /** Default time a signal waits for its acknowledgement before failing with 408. */
 export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
@@ -50,6 +55,8 @@ export interface SessionCoreOptions {
   persistence?: Persistence | undefined;
   /** Invites (`src/invite-api.ts`); absent: `createInvite()` fails with 1006. */
   invites?: InviteHost;
+  /** Signals accepted per second from one connection (default 2000); more get a 429 nak. */
+  maxSignalsPerSecond?: number;
 }
 
 
@@ -87,6 +94,10 @@ export class Session extends Emitter<SessionEvents> {
   /** Members whose link is being re-formed. */
   readonly #away = new Set<string>();
   readonly #invites: InviteHost | undefined;
+  /** Per-connection inbound signal budget (a flooding peer spends only its own). */
+  #rateLimit: InboundRateLimit;
+  /** `peerError` events per source, so a hostile peer cannot make us fire them without end. */
+  #peerErrors = new EventThrottle();
   #state: SessionState = 'disconnected';
   #transport: Transport | undefined;
   #delivery: Delivery | undefined;
@@ -121,7 +132,9 @@ export class Session extends Emitter<SessionEvents> {
     const ackTimeout = options.ackTimeout ?? DEFAULT_ACK_TIMEOUT_MS;
     if (!(ackTimeout > 0 && Number.isFinite(ackTimeout))) throw new TypeError(`ackTimeout must be a positive number of milliseconds, not ${ackTimeout}`);
     this.sessionId = sessionId;
-    this.#options = { transport: options.transport, ackTimeout };
+    const maxSignalsPerSecond = options.maxSignalsPerSecond ?? DEFAULT_MAX_SIGNALS_PER_SECOND;
+    this.#options = { transport: options.transport, ackTimeout, maxSignalsPerSecond };
+    this.#rateLimit = new InboundRateLimit({ ratePerSecond: maxSignalsPerSecond });
     this.#persistence = options.persistence;
     this.#invites = options.invites;
   }
@@ -267,7 +280,7 @@ export class Session extends Emitter<SessionEvents> {
       send: (to, frame) => transport.send(to, frame),
       connectionOf: (id) => this.#members.get(id),
       dispatch: (from, type, data) => this.#dispatchSignal(from, type, data),
-      fault: (from, reason) => this.emit('peerError', { type: 'peerError', target: this, from, reason }),
+      fault: (from, reason) => this.#peerError(from, reason),
     });
     const certificate = continuity?.identity.certificate;
     const joined = await transport.connect({ ...self }, this.#eventsFor(transport), certificate ? { certificate } : undefined);
@@ -282,9 +295,9 @@ export class Session extends Emitter<SessionEvents> {
       peerLeft: (id, reason) => live() && this.#peerLeft(id, reason),
       peerAway: (id) => live() && this.#peerAway(id),
       peerBack: (id) => live() && this.#peerBack(id),
-      message: (from, frame) => live() && this.#delivery!.receive(from, frame),
+      message: (from, frame) => live() && this.#receive(transport, from, frame),
       peerFault: (id, reason) => {
-        if (live()) this.emit('peerError', { type: 'peerError', target: this, from: id === undefined ? undefined : this.#members.get(id), reason });
+        if (live()) this.#peerError(id === undefined ? undefined : this.#members.get(id), reason, id);
       },
       reconnecting: () => {
         if (!live() || this.#state !== 'connected') return;
@@ -299,6 +312,27 @@ export class Session extends Emitter<SessionEvents> {
       },
       disconnected: (reason) => live() && this.#teardown(reason),
     };
+  }
+
+  /** A frame from a peer: over its signal budget → 429 nak, not dispatched; else to Delivery. */
+  #receive(transport: Transport, from: string, frame: unknown): void {
+    const id = signalFrameId(frame);
+    const member = this.#members.get(from);
+    if (id !== undefined && member && !this.#rateLimit.take(from)) {
+      const nak = rateLimitedNak(id, this.#options.maxSignalsPerSecond);
+      transport.send(from, nak);
+      this.#peerError(member, `signal refused with 429: ${nak.reason}`);
+      return;
+    }
+    this.#delivery!.receive(from, frame);
+  }
+
+  /** Emits `peerError`, at most 10 a second per source; the next one says how many were held back. */
+  #peerError(from: Connection | undefined, reason: string, fromId = from?.connectionId): void {
+    const verdict = this.#peerErrors.admit(fromId ?? '');
+    if (!verdict.emit) return;
+    const text = verdict.suppressedBefore > 0 ? `${reason} (and ${verdict.suppressedBefore} more from this source held back)` : reason;
+    this.emit('peerError', { type: 'peerError', target: this, from, reason: text });
   }
 
   #peerJoined(info: ConnectionInfo): void {
@@ -340,6 +374,10 @@ export class Session extends Emitter<SessionEvents> {
     this.#members.delete(connectionId);
     this.#away.delete(connectionId);
     this.#departed.add(connectionId);
+    // Bounded: a long session with churn must not remember every id that ever left.
+    if (this.#departed.size > MAX_DEPARTED_REMEMBERED) this.#departed.delete(this.#departed.values().next().value!);
+    this.#rateLimit.forget(connectionId);
+    this.#peerErrors.forget(connectionId);
     this.#delivery!.peerLeft(connectionId, `connection ${connectionId} left the session (${reason}) before acknowledging`);
     if (this.#announced.delete(connectionId)) {
       this.emit('connectionDestroyed', { type: 'connectionDestroyed', target: this, connection, reason });
@@ -411,6 +449,8 @@ export class Session extends Emitter<SessionEvents> {
     this.#members.clear();
     this.#announced.clear();
     this.#departed.clear();
+    this.#rateLimit = new InboundRateLimit({ ratePerSecond: this.#options.maxSignalsPerSecond });
+    this.#peerErrors = new EventThrottle();
     this.connection = undefined;
     if (announce) this.emit('sessionDisconnected', { type: 'sessionDisconnected', target: this, reason });
   }

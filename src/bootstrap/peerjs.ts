@@ -19,6 +19,7 @@
 import { Peer, type DataConnection, type PeerOptions } from 'peerjs';
 import type { Bootstrap, BootstrapChannel, ClaimResult, HoldHandlers } from './types.js';
 import { randomDialPeerId } from './rendezvous-id.js';
+import { SERVER_PAYLOAD_TYPE, decodeServerMessage } from '../wire/server-messages.js';
 
 /** Where the PeerServer is and how long to wait for it. */
 export interface PeerJsBootstrapOptions {
@@ -37,8 +38,8 @@ export interface PeerJsBootstrapOptions {
 /** Frames kept for a channel nobody listens to yet; more means a misbehaving newcomer. */
 const MAX_UNHEARD_FRAMES = 64;
 
-/** The payload type of our server messages (PeerJS itself uses `data` and `media`). */
-const SERVER_PAYLOAD_TYPE = 'mesh-signal';
+/** Legacy DataConnections a holder keeps at once (opening or open); more are closed at once. */
+const MAX_LEGACY_CHANNELS = 16;
 /** Channels through the server a holder keeps at once; a newcomer beyond is ignored. */
 const MAX_SERVER_CHANNELS = 128;
 /** Closed server channels remembered, so that frames still in flight do not open new ones. */
@@ -79,6 +80,8 @@ class PeerJsBootstrap implements Bootstrap {
   /** Ends every claim/dial in flight: `close()` settles them instead of leaving them hanging. */
   private readonly inFlight = new Set<() => void>();
   private destroyed = false;
+  /** PeerJS DataConnections from legacy newcomers, open or opening. */
+  private legacyChannels = 0;
 
   constructor(
     private readonly rendezvousId: string,
@@ -126,12 +129,20 @@ class PeerJsBootstrap implements Bootstrap {
       peer.on('disconnected', lose);
       peer.on('close', lose);
       peer.on('connection', (conn: DataConnection) => {
-        if (this.hold !== peer) return void conn.close();
+        // Legacy newcomers: bounded in number, and one that does not open in time is closed
+        // (each is a WebRTC connection the holder pays for).
+        if (this.hold !== peer || this.legacyChannels >= MAX_LEGACY_CHANNELS) return void conn.close();
+        this.legacyChannels++;
         // Wrap at once: the newcomer may send before our side's 'open' fires, and PeerJS drops
         // 'data' nobody listens to. The channel buffers until `listen`.
         guardLateCandidates(conn);
-        const channel = new PeerJsChannel(conn, undefined);
+        const openTimer = setTimeout(() => channel.close(), this.options.serverTimeoutMs);
+        const channel = new PeerJsChannel(conn, () => {
+          clearTimeout(openTimer);
+          this.legacyChannels--;
+        });
         conn.on('open', () => {
+          clearTimeout(openTimer);
           if (this.hold !== peer) return channel.close();
           handlers.incoming(channel);
         });
@@ -166,13 +177,12 @@ class PeerJsBootstrap implements Bootstrap {
         // No handshake here: a holder that does not answer `m.join` is the rendezvous' timeout.
         const channel = new ServerChannel(socket, this.rendezvousId, randomChannelId(), () => this.destroyPeer(peer), undefined);
         socket.on('message', (message: unknown) => {
-          const src = (message as { src?: unknown } | null)?.src;
-          if (src !== this.rendezvousId) return;
-          if (isGoneMessage(message)) return channel.gone();
-          const envelope = serverEnvelope(message);
-          if (envelope?.connectionId !== channel.connectionId) return;
-          if (envelope.text === undefined) channel.gone();
-          else channel.receive(envelope.text);
+          const decoded = decodeServerMessage(message);
+          if (decoded?.src !== this.rendezvousId) return;
+          if (decoded.kind === 'gone') return channel.gone();
+          if (decoded.connectionId !== channel.connectionId) return;
+          if (decoded.kind === 'close') channel.gone();
+          else channel.receive(decoded.text);
         });
         const gone = (): void => channel.gone();
         peer.on('disconnected', gone);
@@ -240,9 +250,9 @@ class PeerJsBootstrap implements Bootstrap {
   /** Holder side: a server message; ours open, feed or close a channel. */
   private serverMessage(peer: Peer, message: unknown, handlers: HoldHandlers): void {
     if (this.hold !== peer || this.destroyed) return;
-    if (isGoneMessage(message)) {
-      const src = (message as { src: string }).src;
-      for (const channel of [...this.served.values()]) if (channel.remoteId === src) channel.gone();
+    const decoded = decodeServerMessage(message);
+    if (decoded?.kind === 'gone') {
+      for (const channel of [...this.served.values()]) if (channel.remoteId === decoded.src) channel.gone();
       return;
     }
     const envelope = serverEnvelope(message);
@@ -334,21 +344,15 @@ function randomChannelId(): string {
   return `ms_${Math.random().toString(36).slice(2, 12)}${Math.random().toString(36).slice(2, 12)}`;
 }
 
-/** The server says `src` is gone (`EXPIRE`: our message to it expired; `LEAVE`: its socket failed). */
-function isGoneMessage(message: unknown): boolean {
-  const m = message as { type?: unknown; src?: unknown } | null;
-  return (m?.type === 'EXPIRE' || m?.type === 'LEAVE') && typeof m.src === 'string';
-}
-
-/** One of our server messages: a frame (`text`) or, without text, the sender closing the channel. */
+/**
+ * One of our server messages: a frame (`text`) or, without text, the sender closing the channel.
+ * Decoded and bounded in `src/wire/server-messages.ts`.
+ */
 function serverEnvelope(message: unknown): { src: string; connectionId: string; text: string | undefined } | undefined {
-  const m = message as { type?: unknown; src?: unknown; payload?: unknown } | null;
-  if (m?.type !== 'OFFER' || typeof m.src !== 'string' || m.src.length > 256) return undefined;
-  const p = m.payload as { type?: unknown; connectionId?: unknown; text?: unknown; close?: unknown } | null;
-  if (p?.type !== SERVER_PAYLOAD_TYPE || typeof p.connectionId !== 'string' || p.connectionId.length > 64) return undefined;
-  if (p.close === true) return { src: m.src, connectionId: p.connectionId, text: undefined };
-  if (typeof p.text !== 'string') return undefined;
-  return { src: m.src, connectionId: p.connectionId, text: p.text };
+  const decoded = decodeServerMessage(message);
+  if (decoded?.kind === 'frame') return { src: decoded.src, connectionId: decoded.connectionId, text: decoded.text };
+  if (decoded?.kind === 'close') return { src: decoded.src, connectionId: decoded.connectionId, text: undefined };
+  return undefined;
 }
 
 type ChannelHandlers = { data(raw: unknown): void; closed(): void };

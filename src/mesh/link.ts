@@ -84,6 +84,11 @@ const DRAIN_POLL_MS = 4;
 const FLUSH_GRACE_MS = 50;
 /** Most frames queued per link before `send` refuses: a bound, far above any legal burst. */
 export const MAX_QUEUED_FRAMES = 50_000;
+/**
+ * Most characters queued per link (JS strings take 1–2 bytes each: ≤ 96 MiB): a full window of
+ * 4096 in-flight 8 KB signals fits; a count bound alone allowed 50 000 × 64 KiB.
+ */
+export const MAX_QUEUED_CHARS = 48 * 1024 * 1024;
 
 /** One peer connection with one ordered, reliable data channel. */
 export class Link implements MeshLink {
@@ -95,6 +100,8 @@ export class Link implements MeshLink {
   private readonly peer: SimplePeer.Instance;
   private readonly queue: string[] = [];
   private queueHead = 0;
+  /** Characters of the frames in `queue` from `queueHead` on. */
+  private queuedChars = 0;
   private drainTimer: ReturnType<typeof setTimeout> | undefined;
   /** The channel fires `bufferedamountlow` (browsers; wrtc does not): no drain poll needed. */
   private drainEvent = false;
@@ -178,6 +185,8 @@ export class Link implements MeshLink {
   send(text: string): boolean {
     if (this.state !== 'open') return false;
     if (this.queue.length - this.queueHead >= MAX_QUEUED_FRAMES) return false;
+    if (this.queuedChars + text.length > MAX_QUEUED_CHARS) return false;
+    this.queuedChars += text.length;
     this.queue.push(text);
     this.pump();
     return true;
@@ -217,6 +226,7 @@ export class Link implements MeshLink {
     this.clearTimers();
     this.queue.length = 0;
     this.queueHead = 0;
+    this.queuedChars = 0;
     this.peer.destroy();
   }
 
@@ -227,6 +237,7 @@ export class Link implements MeshLink {
       while (this.queueHead < this.queue.length && this.peer.bufferSize < HIGH_WATER_BYTES) {
         const text = this.queue[this.queueHead]!;
         this.queueHead++;
+        this.queuedChars -= text.length;
         // Bytes, not a string: simple-peer hands a received string to readable-stream, which
         // re-encodes it to UTF-8 in JavaScript (Buffer.from) — ~350 µs per 8 KB frame in the
         // bench's receiver profile. Received bytes only get wrapped, and the wire decodes once.

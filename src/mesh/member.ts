@@ -15,6 +15,7 @@ import type { LeaveReason } from '../transport/types.js';
 import type { MeshFrame } from '../wire/mesh-frames.js';
 import { boundConnectionId, isBoundId } from '../identity/fingerprint.js';
 import type { MeshLink } from './link.js';
+import type { LinkAuth } from '../auth/link-auth.js';
 
 /** Sends an `m.sdp` toward a peer we have no link with yet (through a relay). */
 export type SdpRoute = (frame: MeshFrame) => void;
@@ -33,6 +34,10 @@ export interface Attempt {
   route: SdpRoute;
   startedAtMs: number;
   hello?: HelloFrame;
+  /** The proof exchange of this link (`src/auth/link-auth.ts`). */
+  auth: LinkAuth;
+  /** Closes the attempt if hello and proof are not done this long after it opened. */
+  helloTimer?: ReturnType<typeof setTimeout>;
 }
 
 export interface Member {
@@ -54,6 +59,8 @@ export interface Member {
   retryTimer?: ReturnType<typeof setTimeout>;
   /** Attempts made since the member was last linked (drives backoff). */
   retries: number;
+  /** The member whose gossip (`m.peers`/`m.view`) made us offer to this peer, while linking. */
+  introducedBy?: string;
 }
 
 export function newMember(id: string): Member {
@@ -65,6 +72,8 @@ export function disposeMember(m: Member): void {
   clearTimeout(m.graceTimer);
   clearTimeout(m.retryTimer);
   m.graceTimer = m.retryTimer = undefined;
+  clearTimeout(m.live?.helloTimer);
+  clearTimeout(m.pending?.helloTimer);
   m.live?.link.close();
   m.pending?.link.close();
   m.live = m.pending = undefined;

@@ -25,6 +25,13 @@ export interface MeshConfig {
   viewIntervalMs: number;
   /** This client's DTLS certificate: every link uses it. */
   certificate?: RTCCertificate;
+  /**
+   * The session secret's link key (`deriveSessionKey`): with it a link becomes a member's only
+   * after the peer's proof (`src/auth/`). Undefined: no secret, nothing to prove.
+   */
+  linkKey?: Uint8Array;
+  /** An open link whose hello (and proof) is not done by then is closed. Default HELLO_TIMEOUT_MS. */
+  helloTimeoutMs?: number;
   /** Makes links; default simple-peer. Unit tests pass fakes. */
   createLink?: LinkFactory;
   /** The `debug` option: link state changes, relays, retries. */
@@ -48,7 +55,28 @@ export interface MeshHooks {
   cutOff?(isCutOff: boolean): void;
   /** True while this client itself is reconnecting: grace periods of away members wait for it. */
   reconnecting?(): boolean;
+  /** A link's proof of the session secret failed (either side's): the join may fail with 1004. */
+  authFailed?(connectionId: string, reason: string): void;
 }
+
+/** Default of `helloTimeoutMs`: hello and proof take one round trip once the channel is open. */
+export const HELLO_TIMEOUT_MS = 5_000;
+/** Links one member's gossip may have us forming at once; more of its ids wait for a later view. */
+export const MAX_LINKS_STARTED_PER_PEER = 16;
+/**
+ * Links to unknown peers one source may have us answering at once through offers it relayed
+ * (an introducer relays every newcomer's: half the connecting slots, so one source never takes
+ * them all).
+ */
+export const MAX_OFFERS_RELAYED_PER_PEER = 32;
+/**
+ * Mesh control frames (`m.*`) accepted per second from one peer (burst: twice that). Far above
+ * what the protocol sends (a ping a second, a view every 5 s, the SDP of the links it relays);
+ * the excess is dropped before it is decoded.
+ */
+export const MAX_CONTROL_FRAMES_PER_SECOND = 1_000;
+/** Sources whose relays are counted at once (members + newcomers); a bound on `relayCounts`. */
+export const MAX_RELAY_SOURCES = 512;
 
 /** Links still connecting at once; more (a flood of offers or gossip) are refused. */
 export const MAX_CONNECTING_LINKS = 64;

@@ -17,9 +17,19 @@
 import type { ConnectionInfo } from '../connection.js';
 import type { LeaveReason } from '../transport/types.js';
 import { MAX_MEMBERS, decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
+import { decodeAuthFrame, decodeHelloAuth } from '../wire/auth-frames.js';
+import { LinkAuth } from '../auth/link-auth.js';
+import { InboundRateLimit } from '../delivery/rate-limit.js';
 import { createSimplePeerLink } from './link.js';
 import { Views } from './views.js';
-import { MAX_CONNECTING_LINKS, type MeshConfig, type MeshHooks } from './mesh-config.js';
+import {
+  HELLO_TIMEOUT_MS,
+  MAX_CONNECTING_LINKS,
+  MAX_CONTROL_FRAMES_PER_SECOND,
+  MAX_LINKS_STARTED_PER_PEER,
+  type MeshConfig,
+  type MeshHooks,
+} from './mesh-config.js';
 import { Offers } from './offers.js';
 import { Healing, MAX_LINKING_RETRIES, RELINK_ATTEMPT_TIMEOUT_MS } from './healing.js';
 import { disposeMember, linkProves, newLinkId, type Attempt, type HelloFrame, type Member, type SdpRoute } from './member.js';
@@ -27,6 +37,9 @@ import { disposeMember, linkProves, newLinkId, type Attempt, type HelloFrame, ty
 export type { SdpRoute } from './member.js';
 
 export type { MeshConfig, MeshHooks } from './mesh-config.js';
+export { HELLO_TIMEOUT_MS, MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, MAX_OFFERS_RELAYED_PER_PEER, MAX_RELAY_SOURCES } from './mesh-config.js';
+
+const NO_FINGERPRINT = new Uint8Array(0);
 
 const PING_TEXT = JSON.stringify({ t: 'm.ping' } satisfies MeshFrame);
 
@@ -34,6 +47,8 @@ const PING_TEXT = JSON.stringify({ t: 'm.ping' } satisfies MeshFrame);
 export class Mesh {
   private readonly members = new Map<string, Member>();
   private readonly offers: Offers;
+  /** Mesh control frames per peer, checked before decoding: a flood of them costs only a count. */
+  private readonly controlBudget = new InboundRateLimit({ ratePerSecond: MAX_CONTROL_FRAMES_PER_SECOND, burst: 2 * MAX_CONTROL_FRAMES_PER_SECOND });
   private readonly heartbeatTimer: ReturnType<typeof setInterval>;
   private readonly views: Views;
   private readonly healing: Healing;
@@ -174,7 +189,8 @@ export class Mesh {
       this.fault(undefined, `${connecting} links already connecting; not linking to another peer now`);
       return undefined;
     }
-    const attempt: Attempt = { link: undefined as unknown as Attempt['link'], lid, initiator, route, startedAtMs: Date.now() };
+    const auth = new LinkAuth({ linkKey: this.config.linkKey, role: initiator ? 'offerer' : 'answerer', localId: this.self.connectionId, remoteId: m.id });
+    const attempt: Attempt = { link: undefined as unknown as Attempt['link'], lid, initiator, route, startedAtMs: Date.now(), auth };
     const createLink = this.config.createLink ?? createSimplePeerLink;
     // A re-link is retried rather than waited for: its offer may have found no relay.
     const linkTimeoutMs = m.state === 'away' ? Math.min(this.config.linkTimeoutMs, RELINK_ATTEMPT_TIMEOUT_MS) : this.config.linkTimeoutMs;
@@ -198,7 +214,17 @@ export class Mesh {
 
   private onOpen(m: Member, a: Attempt): void {
     if (!this.current(m) || (a !== m.pending && a !== m.live)) return;
-    a.link.send(JSON.stringify({ t: 'm.hello', info: this.self, intro: this.hooks.holding() } satisfies MeshFrame));
+    const hello: MeshFrame = { t: 'm.hello', info: this.self, intro: this.hooks.holding() };
+    const auth = a.auth.helloField;
+    if (auth) hello.auth = auth;
+    a.link.send(JSON.stringify(hello));
+    const helloTimeoutMs = this.config.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
+    a.helloTimer = setTimeout(() => {
+      a.helloTimer = undefined;
+      if (a !== m.pending || !this.current(m)) return;
+      this.fault(m.id, `no hello${this.config.linkKey ? ' and proof' : ''} within ${helloTimeoutMs} ms of the link opening`);
+      this.dropAttempt(m, a, 'hello timeout');
+    }, helloTimeoutMs);
     this.tryAdopt(m, a);
   }
 
@@ -217,11 +243,13 @@ export class Mesh {
       }
       return;
     }
+    if (!this.controlBudget.take(m.id)) return this.fault(m.id, `more than ${MAX_CONTROL_FRAMES_PER_SECOND} mesh control frames per second; dropped`);
     const decoded = decodeMeshFrame(parsed.value);
     if (!decoded.ok) return this.fault(m.id, decoded.reason);
     const frame = decoded.frame;
     if (frame.t === 'm.ping') return;
     if (frame.t === 'm.hello') return this.onHello(m, a, frame);
+    if (frame.t === 'm.auth') return this.onProof(m, a, frame);
     if (!isLive) return this.fault(m.id, `${frame.t} before hello`);
     switch (frame.t) {
       case 'm.bye':
@@ -262,6 +290,10 @@ export class Mesh {
       this.fault(m.id, 'impersonation: the link’s DTLS fingerprint does not prove this connection id');
       return this.dropAttempt(m, a, 'fingerprint does not prove the id');
     }
+    if (!this.authenticated(m, a, hello)) return;
+    clearTimeout(a.helloTimer);
+    a.helloTimer = undefined;
+    m.introducedBy = undefined;
     const before = m.state;
     const old = m.live;
     m.pending = undefined;
@@ -293,6 +325,49 @@ export class Mesh {
   }
 
   /**
+   * The proof exchange on an open link whose hello arrived: our proof goes out once; true once
+   * the peer's proof verified (at once without a secret on either side). A failure is final for
+   * this attempt (see `src/auth/link-auth.ts`).
+   */
+  private authenticated(m: Member, a: Attempt, hello: HelloFrame): boolean {
+    if (a.auth.state === 'hello-wait') {
+      const theirs = decodeHelloAuth(hello.auth);
+      const local = a.link.localFingerprint;
+      const remote = a.link.remoteFingerprint;
+      // Without both fingerprints a relay could splice itself in: refuse rather than prove less.
+      if (this.config.linkKey && hello.auth && (!local || !remote)) {
+        this.authFailed(m, a, 'no DTLS fingerprint in this link\'s SDP to bind the proof to');
+        return false;
+      }
+      const step = a.auth.hello(theirs.ok ? theirs.frame : undefined, { local: local ?? NO_FINGERPRINT, remote: remote ?? NO_FINGERPRINT });
+      if (!step.ok) {
+        this.authFailed(m, a, step.reason);
+        return false;
+      }
+      if (step.send) a.link.send(JSON.stringify(step.send));
+    }
+    return a.auth.state === 'verified';
+  }
+
+  /** The peer's `m.auth` on a link attempt. */
+  private onProof(m: Member, a: Attempt, frame: Extract<MeshFrame, { t: 'm.auth' }>): void {
+    if (a !== m.pending) return this.fault(m.id, 'm.auth on a link already proven');
+    const decoded = decodeAuthFrame(frame);
+    if (!decoded.ok) return this.fault(m.id, decoded.reason);
+    const step = a.auth.proof(decoded.frame.proof);
+    if (!step.ok) return this.authFailed(m, a, step.reason);
+    this.tryAdopt(m, a);
+  }
+
+  /** A refused proof: reported, the attempt closed, and a peer that never joined not retried. */
+  private authFailed(m: Member, a: Attempt, reason: string): void {
+    this.fault(m.id, `authentication failed: ${reason}`);
+    this.emit(() => this.hooks.authFailed?.(m.id, reason));
+    if (m.state === 'linking') m.retries = MAX_LINKING_RETRIES; // the same secret fails the same way
+    this.dropAttempt(m, a, 'authentication failed');
+  }
+
+  /**
    * Gossip at JOIN time, not at open time: of any two members joining us, the later one then
    * always hears of the earlier, even when both links opened at the same moment. Only across a
    * link with the introducer: every newcomer links to it, so it closes the gap between two
@@ -308,11 +383,21 @@ export class Mesh {
 
   /** Link to everyone a member knows and we do not, relayed through it. */
   private learnOf(m: Member, ids: string[]): void {
+    // One member's gossip may not fill the mesh's connecting slots with ids it made up.
+    let started = this.offers.linksStartedVia(m.id);
     for (const id of ids) {
       if (!this.current(m) || m.state !== 'joined') return;
       if (this.members.has(id) || id === this.self.connectionId || this.views.recentlyGone(id)) continue;
+      if (started >= MAX_LINKS_STARTED_PER_PEER) {
+        return this.fault(m.id, `its gossip already has ${MAX_LINKS_STARTED_PER_PEER} links forming; the rest waits for a later view`);
+      }
       this.log(`${id}: heard of it from ${m.id}; offering through it`);
       this.offerTo(id, this.routeVia(m.id));
+      const created = this.members.get(id);
+      if (created?.state === 'linking') {
+        created.introducedBy = m.id;
+        started++;
+      }
     }
   }
 
@@ -336,6 +421,7 @@ export class Mesh {
     }
     if (a !== m.pending) return;
     m.pending = undefined;
+    clearTimeout(a.helloTimer);
     a.link.close();
     this.log(`${m.id}: attempt ${a.lid} failed (${why})`);
     if (m.state === 'away') return this.healing.scheduleRelink(m);
@@ -357,6 +443,7 @@ export class Mesh {
     const wasMember = m.state !== 'linking';
     this.members.delete(m.id);
     this.offers.forget(m.id);
+    this.controlBudget.forget(m.id);
     disposeMember(m);
     this.views.remember(m.id);
     this.log(`${m.id}: gone (${reason})`);

@@ -13,7 +13,7 @@
  *   Each source may have us relay ≤ MAX_RELAYS_PER_WINDOW frames per RELAY_WINDOW_MS.
  */
 import type { MeshFrame } from '../wire/mesh-frames.js';
-import { GLARE_WINDOW_MS, MAX_RELAYS_PER_WINDOW, RELAY_WINDOW_MS } from './mesh-config.js';
+import { GLARE_WINDOW_MS, MAX_OFFERS_RELAYED_PER_PEER, MAX_RELAY_SOURCES, MAX_RELAYS_PER_WINDOW, RELAY_WINDOW_MS } from './mesh-config.js';
 import { newLinkId, newMember, type Attempt, type Member, type SdpRoute } from './member.js';
 
 /** What offers need from the mesh. */
@@ -113,7 +113,13 @@ export class Offers {
     }
     let member = m;
     if (!member) {
+      // Offers relayed by one source (a member, or a newcomer at our door) for ids we do not know
+      // may not take every connecting slot: a relay can name any `from`.
+      if (sourceId !== peerId && this.linksStartedVia(sourceId) >= MAX_OFFERS_RELAYED_PER_PEER) {
+        return this.host.fault(sourceId, `${MAX_OFFERS_RELAYED_PER_PEER} links it relayed offers for are forming already; offer dropped`);
+      }
       member = newMember(peerId);
+      if (sourceId !== peerId) member.introducedBy = sourceId;
       this.members.set(peerId, member);
     }
     // A joined member keeps its live link: the new one replaces it only once it proves the id.
@@ -138,13 +144,27 @@ export class Offers {
     if (frame.from !== sourceId) return this.host.fault(sourceId, 'm.sdp to relay names another sender');
     const now = Date.now();
     let budget = this.relayCounts.get(sourceId);
-    if (!budget || now - budget.windowStartMs > RELAY_WINDOW_MS) this.relayCounts.set(sourceId, (budget = { windowStartMs: now, count: 0 }));
+    if (!budget || now - budget.windowStartMs > RELAY_WINDOW_MS) {
+      // Sources that never joined (newcomers on our bootstrap channel) are not cleared by forget().
+      if (!budget && this.relayCounts.size >= MAX_RELAY_SOURCES) {
+        for (const [id, b] of this.relayCounts) if (now - b.windowStartMs > RELAY_WINDOW_MS) this.relayCounts.delete(id);
+        if (this.relayCounts.size >= MAX_RELAY_SOURCES) return this.host.fault(sourceId, `relaying for ${MAX_RELAY_SOURCES} sources already`);
+      }
+      this.relayCounts.set(sourceId, (budget = { windowStartMs: now, count: 0 }));
+    }
     if (++budget.count > MAX_RELAYS_PER_WINDOW) return this.host.fault(sourceId, `more than ${MAX_RELAYS_PER_WINDOW} relays in ${RELAY_WINDOW_MS} ms`);
     if (this.host.sendControl(frame.to, frame)) return this.logSdp('relayed', frame);
     const route = this.host.joinerRoute(frame.to);
     if (route) return route(frame);
     // Re-offers ask every member to relay; only those linked to the target can: not a fault.
     this.logSdp('cannot relay (not linked to the target)', frame);
+  }
+
+  /** Peers not yet members whose link attempt a given source made us start (gossip or relayed offer). */
+  linksStartedVia(sourceId: string): number {
+    let count = 0;
+    for (const other of this.members.values()) if (other.state === 'linking' && other.introducedBy === sourceId) count++;
+    return count;
   }
 
   private logSdp(what: string, frame: Extract<MeshFrame, { t: 'm.sdp' }>): void {

@@ -119,9 +119,23 @@ export class Rendezvous {
     return channel ? (frame) => channel.send(JSON.stringify(frame)) : undefined;
   }
 
-  /** A peer said it holds the point. */
+  /**
+   * A peer says it holds the point (`m.intro`, or `intro` in its hello). Believed only when no
+   * introducer we know of is still a member and the claimer is the one succession names (the
+   * lowest id, ourselves included): otherwise any member could claim it and block succession.
+   * Who really holds the point is learnt from the server (a dial answers with the holder's id).
+   */
   introducerSeen(connectionId: string): void {
-    if (!this.holding) this.introducerId = connectionId;
+    if (this.holding || this.introducerId === connectionId) return;
+    const mesh = this.mesh();
+    const current = this.introducerId;
+    const currentStays = current !== undefined && current !== this.self.connectionId && mesh.knows(current);
+    const successor = connectionId < this.self.connectionId && mesh.joinedIds().every((id) => connectionId <= id);
+    if (currentStays || !successor) {
+      this.config.log?.(`${connectionId}: claims the rendezvous point; not believed (${currentStays ? `${current} holds it` : 'not next in line'})`);
+      return;
+    }
+    this.introducerId = connectionId;
   }
 
   /**

@@ -10,7 +10,9 @@ import type { ConnectionInfo } from '../connection.js';
 import type { JoinResult, LocalIdentity, Transport, TransportEvents, TransportFactory } from '../transport/types.js';
 import { createPeerJsBootstrap } from '../bootstrap/peerjs.js';
 import { DEFAULT_PEERJS_KEY, DEFAULT_PEERJS_PATH } from '../peerjs-defaults.js';
-import { rendezvousPeerId } from '../bootstrap/rendezvous-id.js';
+import { rendezvousPeerId, secretRendezvousPeerId } from '../bootstrap/rendezvous-id.js';
+import { deriveSessionKey, type SessionKey } from '../auth/session-key.js';
+import { ErrorCode, SignalError } from '../signal/errors.js';
 import type { Bootstrap, BootstrapChannel } from '../bootstrap/types.js';
 import type { LinkFactory, WrtcClasses } from './link.js';
 import { Mesh } from './mesh.js';
@@ -51,6 +53,13 @@ export interface MeshOptions {
   bootstrap?: (sessionId: string) => Bootstrap;
   /** Replace simple-peer links (tests: `createMemoryLinks().factory`). */
   createLink?: LinkFactory;
+  /**
+   * The session secret: links become members only after a proof of it (`src/auth/`), and the
+   * rendezvous id on the PeerServer is derived from it. See SECURITY.md.
+   */
+  secret?: string;
+  /** An open link whose hello (and proof) is not done by then is closed. Default 5000. */
+  helloTimeoutMs?: number;
 }
 
 /** The defaults of MeshOptions, in one place. */
@@ -108,6 +117,9 @@ class MeshTransport implements Transport {
   private cutOffAtMs = 0;
   private reconnectingNow = false;
   private giveUpTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set when a member refused our proof (or we its) while no member had joined us yet. */
+  private joinRefused: SignalError | undefined;
+  private joinedAny = false;
 
   constructor(
     private readonly sessionId: string,
@@ -122,7 +134,10 @@ class MeshTransport implements Transport {
     const log = (this.log = debugLogger(o.debug, self.connectionId));
     const joinTimeoutMs = o.joinTimeoutMs ?? MESH_DEFAULTS.joinTimeoutMs;
     const deadlineMs = Date.now() + joinTimeoutMs;
-    const bootstrap = o.bootstrap ? o.bootstrap(this.sessionId) : this.peerJsBootstrap();
+    // Stretched once per secret and session (~100 ms), before anything names the session.
+    const key = o.secret !== undefined ? await deriveSessionKey(o.secret, this.sessionId) : undefined;
+    if (this.destroyed) throw new Error('mesh transport: closed while connecting');
+    const bootstrap = o.bootstrap ? o.bootstrap(this.sessionId) : this.peerJsBootstrap(key);
     const rendezvous: Rendezvous = new Rendezvous(self, bootstrap, (): Mesh => mesh, events, {
       handshakeTimeoutMs: MESH_DEFAULTS.handshakeTimeoutMs,
       retryInitialMs: MESH_DEFAULTS.retryInitialMs,
@@ -145,6 +160,8 @@ class MeshTransport implements Transport {
         relinkMaxMs: MESH_DEFAULTS.relinkMaxMs,
         viewIntervalMs: MESH_DEFAULTS.viewIntervalMs,
         certificate: identity?.certificate,
+        linkKey: key?.linkKey,
+        helloTimeoutMs: o.helloTimeoutMs,
         createLink: o.createLink,
         log,
       },
@@ -153,7 +170,11 @@ class MeshTransport implements Transport {
         joinerRoute: (id) => rendezvous.joinerRoute(id),
         holding: () => rendezvous.holding,
         introducerSeen: (id) => rendezvous.introducerSeen(id),
-        joined: (id) => this.joinWaiter?.(id),
+        joined: (id) => {
+          this.joinedAny = true;
+          this.joinWaiter?.(id);
+        },
+        authFailed: (id, reason) => this.onAuthFailed(id, reason),
         left: (id) => {
           this.joinWaiter?.(id); // a member that left is not missing
           rendezvous.memberLeft(id);
@@ -182,8 +203,26 @@ class MeshTransport implements Transport {
     for (const id of entry.members) mesh.offerTo(id, route);
     const missing = await this.waitForJoined(entry.members, deadlineMs);
     rendezvous.dropChannel(entry.channel); // linked (or given up): the PeerServer is no longer needed
+    if (this.joinRefused) {
+      this.close();
+      throw this.joinRefused;
+    }
     if (this.destroyed) throw new Error('mesh transport: closed while connecting');
     return this.entry({ missing });
+  }
+
+  /**
+   * A link's proof failed. While joining, before any member accepted us, that ends the join at
+   * once with 1004 (a wrong secret fails against every member the same way; waiting for the join
+   * timeout would only hide it). Later it is one refused link among others.
+   */
+  private onAuthFailed(connectionId: string, reason: string): void {
+    if (this.entered || this.joinedAny || this.joinRefused || this.destroyed) return;
+    this.joinRefused = new SignalError(
+      ErrorCode.AUTHENTICATION_ERROR,
+      `could not join: member ${connectionId.slice(0, 64)} and this client do not share the session secret (${reason})`,
+    );
+    this.finishJoinWait?.();
   }
 
   /** Joined: from now on, losing every link is this client's outage. */
@@ -299,14 +338,15 @@ class MeshTransport implements Transport {
     });
   }
 
-  private peerJsBootstrap(): Bootstrap {
+  private peerJsBootstrap(key: SessionKey | undefined): Bootstrap {
     const p = this.options.peerjs ?? {};
     const loc = (globalThis as { location?: { hostname?: string; port?: string; protocol?: string } }).location;
     const secure = p.secure ?? loc?.protocol === 'https:';
     const host = p.host ?? loc?.hostname;
     const port = p.port ?? (loc?.port ? Number(loc.port) : secure ? 443 : 80);
     if (!host) throw new Error('mesh transport: options.peerjs.host is required outside a web page');
-    return createPeerJsBootstrap(rendezvousPeerId(this.sessionId), {
+    const rendezvousId = key ? secretRendezvousPeerId(key.rendezvousTag) : rendezvousPeerId(this.sessionId);
+    return createPeerJsBootstrap(rendezvousId, {
       host,
       port,
       path: p.path ?? DEFAULT_PEERJS_PATH,

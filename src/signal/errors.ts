@@ -4,7 +4,7 @@
  */
 import type { Connection } from '../connection.js';
 
-/** OpenTok's error codes for `signal()`, plus 408 for an acknowledgement that never came. */
+/** OpenTok's error codes for `signal()` and `connect()`, plus 408 for an acknowledgement that never came. */
 export const ErrorCode = {
   INVALID_PARAMETER: 400,
   NOT_FOUND: 404,
@@ -12,6 +12,8 @@ export const ErrorCode = {
   TOO_LARGE: 413,
   RATE_LIMIT_EXCEEDED: 429,
   NOT_CONNECTED: 500,
+  /** `connect()`: a member refused our proof of the session secret (or we refused its). */
+  AUTHENTICATION_ERROR: 1004,
   CONNECT_FAILED: 1006,
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
@@ -24,6 +26,7 @@ const NAME_OF_CODE: Record<ErrorCode, string> = {
   413: 'OT_INVALID_PARAMETER',
   429: 'OT_RATE_LIMIT_EXCEEDED',
   500: 'OT_NOT_CONNECTED',
+  1004: 'OT_AUTHENTICATION_ERROR',
   1006: 'OT_CONNECT_FAILED',
 };
 

@@ -7,7 +7,8 @@
  *
  * | kind        | travels over            | meaning                                                   |
  * |-------------|-------------------------|-----------------------------------------------------------|
- * | `m.hello`   | mesh link, first frame  | who I am, whether I hold the rendezvous id                |
+ * | `m.hello`   | mesh link, first frame  | who I am, whether I hold the rendezvous id; `auth: { nonce }` when I hold a session secret |
+ * | `m.auth`    | mesh link, after hellos | my proof of the secret for this link (`auth-frames.ts`, `src/auth/`) |
  * | `m.peers`   | mesh link, after hello  | whom I am linked to (sent when the receiver joined me): gossip |
  * | `m.bye`     | mesh link               | I leave on purpose (`clientDisconnected`); `back: true`: I am reloading, keep me a few seconds |
  * | `m.view`    | mesh link               | whom I am linked to now (sent now and then to one member): views reconcile |
@@ -18,6 +19,7 @@
  * | `m.members` | bootstrap channel       | the introducer's answer: its id and the members to link to |
  */
 import { MAX_CONNECTION_DATA_CHARS, type ConnectionInfo } from '../connection.js';
+import { AUTH_KIND, decodeAuthFrame, decodeHelloAuth } from './auth-frames.js';
 
 /**
  * Largest frame accepted from a channel, in UTF-8 bytes, checked before parsing. A signal's
@@ -44,7 +46,8 @@ export type SdpPayload =
   | { type: 'candidate'; candidate: { candidate: string; sdpMLineIndex: number | null; sdpMid: string | null } };
 
 export type MeshFrame =
-  | { t: 'm.hello'; info: ConnectionInfo; intro: boolean }
+  | { t: 'm.hello'; info: ConnectionInfo; intro: boolean; auth?: { nonce: string } }
+  | { t: 'm.auth'; proof: string }
   | { t: 'm.peers'; members: string[] }
   | { t: 'm.bye'; back?: boolean }
   | { t: 'm.view'; members: string[] }
@@ -109,7 +112,17 @@ export function decodeMeshFrame(value: unknown): Decoded<MeshFrame> {
       const info = decodeConnectionInfo(value.info);
       if (!info.ok) return fail(`m.hello: ${info.reason}`);
       if (typeof value.intro !== 'boolean') return fail('m.hello: intro is not a boolean');
-      return { ok: true, frame: { t: 'm.hello', info: info.frame, intro: value.intro } };
+      const auth = decodeHelloAuth(value.auth);
+      if (!auth.ok) return fail(auth.reason);
+      const hello: MeshFrame = { t: 'm.hello', info: info.frame, intro: value.intro };
+      // Kept in its checked wire form (hex); `decodeHelloAuth` gives the bytes.
+      if (auth.frame) hello.auth = { nonce: (value.auth as { nonce: string }).nonce };
+      return { ok: true, frame: hello };
+    }
+    case AUTH_KIND: {
+      const auth = decodeAuthFrame(value);
+      if (!auth.ok) return fail(auth.reason);
+      return { ok: true, frame: { t: 'm.auth', proof: value.proof as string } };
     }
     case 'm.peers': {
       const members = decodeIdList(value.members);

@@ -72,3 +72,13 @@ export function decodeDeliveryFrame(value: unknown): Decoded {
       return { ok: false, code: 400, reason: 'unknown frame kind' };
   }
 }
+
+/**
+ * The id of a value that claims to be a signal (`t: 'sig'` with a valid id), without checking
+ * the rest: what a rate limit needs to refuse it with a nak before decoding it.
+ * @example signalFrameId({ t: 'sig', id: 3 }) // 3
+ */
+export function signalFrameId(value: unknown): number | undefined {
+  if (!isRecord(value) || value.t !== 'sig') return undefined;
+  return isId(value.id) ? value.id : undefined;
+}

@@ -8,12 +8,16 @@ export interface Room {
 }
 
 /** Connects `count` sessions (data 'p0', 'p1', …) to one session over a fresh memory network. */
-export async function joinRoom(count: number, options: MemoryNetworkOptions & { ackTimeout?: number; sessionId?: string } = {}): Promise<Room> {
+export async function joinRoom(count: number, options: MemoryNetworkOptions & { ackTimeout?: number; sessionId?: string; maxSignalsPerSecond?: number } = {}): Promise<Room> {
   const network = createMemoryNetwork(options);
   const sessions: Session[] = [];
   const received = new Map<Session, SignalEvent[]>();
   for (let i = 0; i < count; i++) {
-    const session = initSession(options.sessionId ?? 'room', { transport: network.transport, ackTimeout: options.ackTimeout ?? 10_000 });
+    const session = initSession(options.sessionId ?? 'room', {
+      transport: network.transport,
+      ackTimeout: options.ackTimeout ?? 10_000,
+      ...(options.maxSignalsPerSecond !== undefined ? { maxSignalsPerSecond: options.maxSignalsPerSecond } : {}),
+    });
     const log: SignalEvent[] = [];
     session.on('signal', (e) => log.push(e));
     received.set(session, log);

@@ -22,3 +22,18 @@ describe('rendezvousPeerId', () => {
     expect(randomDialPeerId()).not.toBe(randomDialPeerId());
   });
 });
+
+describe('secretRendezvousPeerId', () => {
+  it('depends on the secret as well as the session id, so the session name alone does not find it', async () => {
+    const { deriveSessionKey } = await import('../../src/auth/session-key.js');
+    const { secretRendezvousPeerId } = await import('../../src/bootstrap/rendezvous-id.js');
+    const id = secretRendezvousPeerId((await deriveSessionKey('pw', 'room1')).rendezvousTag);
+    expect(id).toMatch(/^ms-s[0-9a-f]{32}$/);
+    expect(id).toMatch(PEERJS_ID);
+    expect(secretRendezvousPeerId((await deriveSessionKey('pw', 'room1')).rendezvousTag)).toBe(id);
+    expect(secretRendezvousPeerId((await deriveSessionKey('pw2', 'room1')).rendezvousTag)).not.toBe(id);
+    expect(secretRendezvousPeerId((await deriveSessionKey('pw', 'room2')).rendezvousTag)).not.toBe(id);
+    expect(id).not.toBe(rendezvousPeerId('room1'));
+    expect(() => secretRendezvousPeerId(new Uint8Array(15))).toThrow(RangeError);
+  }, 60_000); // four key stretches of ~100 ms each, on a machine that may be busy
+});
