@@ -47,7 +47,7 @@ export async function setupPair({ context, server, withLib }) {
 
 export async function latency(pair, ctx) {
   const { quick, withLib, payload = 'x'.repeat(32) } = ctx;
-  const rounds = quick ? 1 : 10;
+  const rounds = quick ? 1 : ctx.rounds ?? 10;
   // 300 per round: enough for the CPU-time figure (10 ms granularity) to mean something per round.
   const iters = quick ? 5 : 300;
   const warmup = quick ? 2 : 30;
@@ -94,8 +94,8 @@ export async function latency(pair, ctx) {
  */
 export async function throughput(pair, ctx) {
   const { quick, withLib, size = 8192, windows = [256, 32] } = ctx;
-  const rounds = quick ? 1 : 8;
-  const count = quick ? 20 : 1000;
+  const rounds = quick ? 1 : ctx.rounds ?? 8;
+  const count = quick ? 20 : ctx.count ?? 1000;
   const { a } = pair;
   // Warm-up: the first burst on a new channel is slower (reference).
   await a.evaluate(([n, z]) => B.rawThroughput('pair', n, z), [quick ? 5 : 300, size]);
