@@ -26,6 +26,7 @@
 import type { ConnectionInfo } from '../connection.js';
 import type { LeaveReason, TransportEvents } from '../transport/types.js';
 import { MAX_MEMBERS, decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
+import { wireForm } from '../wire/signal-frames.js';
 import { createSimplePeerLink, type LinkFactory, type WrtcClasses } from './link.js';
 import { backoffMs, disposeMember, linkProves, newLinkId, newMember, type Attempt, type HelloFrame, type Member, type SdpRoute } from './member.js';
 
@@ -232,7 +233,8 @@ export class Mesh {
   send(connectionId: string, frame: object): boolean {
     const m = this.members.get(connectionId);
     if (this.destroyed || m?.state !== 'joined' || !m.live) return false;
-    return m.live.link.send(JSON.stringify(frame));
+    // Binary sig/ack frames are encoded once per frame, however many members it goes to.
+    return m.live.link.send(wireForm(frame));
   }
 
   /** Queue a control frame to every joined member. */
