@@ -24,7 +24,7 @@ export async function main(argv = process.argv.slice(2)) {
   const results = {
     date: new Date().toISOString(),
     command: (() => {
-      const env = ['BENCH_LIB', 'BENCH_ALT', 'BENCH_SRC', 'BENCH_PERSIST'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('');
+      const env = ['BENCH_LIB', 'BENCH_ALT', 'BENCH_SRC', 'BENCH_PERSIST', 'BENCH_ALT_PERSIST'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('');
       const flags = argv.join(' ');
       return env || flags ? `${env}scripts/loopback.sh node bench/run.mjs${flags ? ' ' + flags : ''}` : 'npm run bench';
     })(),

@@ -16,6 +16,11 @@ const uniq = () => Math.random().toString(36).slice(2, 8);
  * still unacknowledged at the end of its task is written, and deleted once acknowledged.
  */
 export const SESSION_OPTIONS = { ackTimeout: 60_000, ...(process.env.BENCH_PERSIST === 'off' ? { persist: false } : {}) };
+/**
+ * The ALT build's (BENCH_ALT) session options: BENCH_ALT_PERSIST=off gives it `persist: false`, so
+ * `BENCH_ALT=dist/mesh-signal.js BENCH_ALT_PERSIST=off` shows the outbox's cost side by side.
+ */
+const ALT_SESSION_OPTIONS = { ...SESSION_OPTIONS, ...(process.env.BENCH_ALT_PERSIST === 'off' ? { persist: false } : {}) };
 
 export async function setupPair({ context, server, withLib }) {
   const [a, b] = await openPages(context, server, 2);
@@ -41,8 +46,8 @@ export async function setupPair({ context, server, withLib }) {
       const sid2 = `pair-alt-${tag}`;
       await Promise.all([a, b].map((p) => p.evaluate(() => { B.useLib('alt'); return B.msLoad(); })));
       await Promise.all([
-        a.evaluate(([sid, s, o]) => B.msJoinStart(sid, 'a', ['b'], s, o), [sid2, ps, SESSION_OPTIONS]),
-        b.evaluate(([sid, s, o]) => B.msJoinStart(sid, 'b', ['a'], s, o), [sid2, ps, SESSION_OPTIONS]),
+        a.evaluate(([sid, s, o]) => B.msJoinStart(sid, 'a', ['b'], s, o), [sid2, ps, ALT_SESSION_OPTIONS]),
+        b.evaluate(([sid, s, o]) => B.msJoinStart(sid, 'b', ['a'], s, o), [sid2, ps, ALT_SESSION_OPTIONS]),
       ]);
       await Promise.all([a.evaluate(() => B.msJoinWait(20_000)), b.evaluate(() => B.msJoinWait(20_000))]);
       await Promise.all([a, b].map((p) => p.evaluate(() => B.useLib('main'))));

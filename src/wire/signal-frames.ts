@@ -22,7 +22,7 @@
  * check. Here the sender encodes the data once, the receiver checks the size on the bytes and
  * decodes the data once. A JSON frame starts with `{`; a binary one with a byte below 0x09.
  */
-import { MAX_DATA_BYTES, MAX_TYPE_BYTES, TYPE_PATTERN, dataProblem, typeProblem } from '../signal/rules.js';
+import { MAX_DATA_BYTES, MAX_TYPE_BYTES, TYPE_PATTERN, dataProblem, recentUtf8, typeProblem } from '../signal/rules.js';
 
 export interface SignalFrame { t: 'sig'; id: number; type: string; data: string }
 export interface AckFrame { t: 'ack'; id: number; ids?: number[] }
@@ -67,7 +67,6 @@ const encoder = new TextEncoder();
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Reused room for encoding one signal: the header, a type, and data of at most 3 bytes a UTF-16 unit. */
 const scratch = new Uint8Array(SIG_HEADER_BYTES + MAX_TYPE_BYTES + 3 * MAX_DATA_BYTES);
-const scratchView = new DataView(scratch.buffer);
 
 /**
  * A `sig` frame whose wire form is binary, encoded on first use and kept (a broadcast, or a
@@ -125,13 +124,33 @@ function encodeBinary(frame: DeliveryFrame): Uint8Array | undefined {
   const { type, data } = frame;
   // Only a checked type fits (ASCII, ≤ 128 bytes), and data the scratch can hold: else JSON.
   if (type.length > MAX_TYPE_BYTES || !TYPE_PATTERN.test(type) || SIG_HEADER_BYTES + type.length + 3 * data.length > scratch.length) return undefined;
-  scratch[0] = BINARY_SIG;
-  writeId(scratchView, 1, frame.id);
-  scratch[9] = type.length;
-  for (let i = 0; i < type.length; i++) scratch[SIG_HEADER_BYTES + i] = type.charCodeAt(i);
   const start = SIG_HEADER_BYTES + type.length;
-  const { written } = encoder.encodeInto(data, scratch.subarray(start));
-  return scratch.slice(0, start + written);
+  // The sender's size check (`dataProblem`) just encoded this data: copy those bytes, once.
+  const known = recentUtf8(data);
+  let out: Uint8Array;
+  if (known) {
+    out = new Uint8Array(start + known.byteLength);
+    out.set(known, start);
+  } else {
+    const { written } = encoder.encodeInto(data, scratch.subarray(start));
+    out = new Uint8Array(start + written);
+    out.set(scratch.subarray(start, start + written), start);
+  }
+  out[0] = BINARY_SIG;
+  writeId(new DataView(out.buffer), 1, frame.id);
+  out[9] = type.length;
+  for (let i = 0; i < type.length; i++) out[SIG_HEADER_BYTES + i] = type.charCodeAt(i);
+  return out;
+}
+
+/**
+ * The id of a binary `sig` frame, without decoding the rest (what a rate limit needs to refuse
+ * it with a nak); undefined for anything else.
+ * @example binarySignalId(wireForm(signalFrame(3, 'chat', 'hi'))) // 3
+ */
+export function binarySignalId(value: unknown): number | undefined {
+  if (!(value instanceof Uint8Array) || value.byteLength < SIG_HEADER_BYTES || value[0] !== BINARY_SIG) return undefined;
+  return readId(new DataView(value.buffer, value.byteOffset, value.byteLength), 1);
 }
 
 function writeId(view: DataView, at: number, id: number): void {

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import {
-  BINARY_ACK, BINARY_SIG, MAX_BINARY_FRAME_BYTES, ackFrame, decodeDeliveryFrame, signalFrame, wireForm,
+  BINARY_ACK, BINARY_SIG, MAX_BINARY_FRAME_BYTES, ackFrame, binarySignalId, decodeDeliveryFrame, signalFrame, wireForm,
 } from '../../src/wire/signal-frames.js';
+import { utf8Bytes } from '../../src/signal/rules.js';
 import { parseFrameBytes } from '../../src/wire/mesh-frames.js';
 
 const bytesOf = (frame: object): Uint8Array => {
@@ -55,6 +56,25 @@ describe('binary signal frames', () => {
     expect(wireForm(frame)).toBe(wireForm(frame));
     expect(JSON.parse(JSON.stringify(frame))).toEqual({ t: 'sig', id: 3, type: 'chat', data: 'x'.repeat(8192) });
     expect(frame).toEqual({ t: 'sig', id: 3, type: 'chat', data: 'x'.repeat(8192) });
+  });
+
+  it('reuses the bytes the size check just encoded, and only for that very text', () => {
+    const data = 'é😀'.repeat(1000) + 'x'.repeat(3000);
+    const fresh = bytesOf(signalFrame(1, 'chat', data));
+    expect(utf8Bytes(data)).toBe(fresh.byteLength - 14);
+    expect(bytesOf(signalFrame(1, 'chat', data))).toEqual(fresh); // copied from the check's buffer
+    utf8Bytes('y'.repeat(3000)); // the buffer now holds other text
+    expect(bytesOf(signalFrame(1, 'chat', data))).toEqual(fresh);
+    const other = 'z'.repeat(4000);
+    utf8Bytes(other);
+    expect(decodeDeliveryFrame(bytesOf(signalFrame(2, 'chat', other)))).toEqual({ ok: true, frame: { t: 'sig', id: 2, type: 'chat', data: other } });
+  });
+
+  it('reads a binary signal id for a rate limit without decoding the rest', () => {
+    expect(binarySignalId(bytesOf(signalFrame(2 ** 40 + 3, 'chat', 'hi')))).toBe(2 ** 40 + 3);
+    expect(binarySignalId(bytesOf(ackFrame(3)))).toBeUndefined();
+    expect(binarySignalId(new Uint8Array([BINARY_SIG, 0, 0]))).toBeUndefined();
+    expect(binarySignalId({ t: 'sig', id: 3 })).toBeUndefined();
   });
 
   it('falls back to JSON text for frames it cannot or need not make binary', () => {
