@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // npm run bench  (= npm run build && scripts/loopback.sh node bench/run.mjs)
 // Flags: --quick (each harness once with tiny counts; writes nothing), --only=a,b (pair,group,scale,bundle),
+//        --rounds=N (N rounds/runs per figure instead of 8–10: shorter runs on a busy machine),
 //        --profile (Chromium CPU profiles of the mesh-signal latency/throughput runs → bench/profiles/),
 //        --own-server (ignore server/app.mjs),
 //        --merge (with --only: put the parts run into bench/results.json, keeping the others, and
@@ -23,7 +24,7 @@ export async function main(argv = process.argv.slice(2)) {
   const results = {
     date: new Date().toISOString(),
     command: (() => {
-      const env = ['BENCH_LIB', 'BENCH_ALT', 'BENCH_SRC'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('');
+      const env = ['BENCH_LIB', 'BENCH_ALT', 'BENCH_SRC', 'BENCH_PERSIST', 'BENCH_ALT_PERSIST'].filter((k) => process.env[k]).map((k) => `${k}=${process.env[k]} `).join('');
       const flags = argv.join(' ');
       return env || flags ? `${env}scripts/loopback.sh node bench/run.mjs${flags ? ' ' + flags : ''}` : 'npm run bench';
     })(),
@@ -41,7 +42,9 @@ export async function main(argv = process.argv.slice(2)) {
       browser = l.browser;
       results.machine.chromium = l.version;
       results.server = server.kind;
-      const ctx = { context: l.context, server, quick, withLib, profile: flag('profile'), cpu: await cpuMeter(l.browser) };
+      const roundsArg = argv.find((a) => a.startsWith('--rounds='));
+      const rounds = roundsArg ? Number(roundsArg.slice(9)) : undefined;
+      const ctx = { context: l.context, server, quick, withLib, rounds, profile: flag('profile'), cpu: await cpuMeter(l.browser) };
       if (want('pair')) {
         const { setupPair, latency, throughput } = await import('./harness/pair.mjs');
         const pair = await setupPair(ctx);
@@ -50,6 +53,9 @@ export async function main(argv = process.argv.slice(2)) {
           log('latency', results.latency);
           results.throughput = await throughput(pair, ctx);
           log('throughput', results.throughput);
+          // Small signals (typing indicators, cursors): per-message overhead, not bandwidth.
+          results.throughputSmall = await throughput(pair, { ...ctx, size: 100, windows: [256], count: 5000 });
+          log('throughputSmall', results.throughputSmall);
           if (ctx.profile && withLib) {
             const { profilePair } = await import('./harness/profile.mjs');
             results.profile = await profilePair(pair, ctx);
@@ -86,7 +92,7 @@ export async function main(argv = process.argv.slice(2)) {
   } else if (!quick && flag('merge') && existsSync(path.join(ROOT, 'bench', 'results.json'))) {
     const file = path.join(ROOT, 'bench', 'results.json');
     const merged = JSON.parse(readFileSync(file, 'utf8'));
-    const parts = { pair: ['latency', 'throughput', 'profile'], group: ['join', 'fanout'], scale: ['scale'], bundle: ['bundle'] };
+    const parts = { pair: ['latency', 'throughput', 'throughputSmall', 'profile'], group: ['join', 'fanout'], scale: ['scale'], bundle: ['bundle'] };
     const keys = [...only].flatMap((h) => parts[h] ?? []).filter((k) => results[k] !== undefined);
     for (const k of keys) merged[k] = results[k];
     merged.updates = [...(merged.updates ?? []), { date: results.date, command: results.command, parts: keys, library: results.library, node: results.machine.node }];

@@ -4,7 +4,10 @@
  *
  * simple-peer (and readable-stream under it) is written for Node/browserify. From source it needs
  * Node's `events` and `buffer` modules (the npm packages of the same names are the browser
- * versions), the `global` name, and a `process` object for `process.nextTick`.
+ * versions), the `global` name, and a `process` object for `process.nextTick`. The browser bundles
+ * replace readable-stream, buffer, randombytes and debug by small stand-ins (scripts/shims/, see
+ * SIMPLE_PEER_STAND_INS), so of those only `global` and the `process` shim are left to resolve;
+ * `events` stays mapped for any other dependency that imports it.
  */
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -36,7 +39,6 @@ export const PROCESS_SHIM_PATH = 'mesh-signal:process-shim';
 /** Node module names the bundle may import, mapped to their browser packages in node_modules. */
 const BROWSER_PACKAGES = {
   events: require.resolve('events/'),
-  buffer: require.resolve('buffer/'),
 };
 
 /**
@@ -45,6 +47,24 @@ const BROWSER_PACKAGES = {
  * `browserDetails` and patches nothing: see its header.
  */
 export const WEBRTC_ADAPTER_STAND_IN = join(root, 'scripts/shims/webrtc-adapter.ts');
+
+/**
+ * Stand-ins for what simple-peer and PeerJS import but a page never runs (each file's header says
+ * what the dependency uses of the original and why the stand-in is enough). Measured with esbuild's
+ * metafile (bench/harness/bundle.mjs): readable-stream and its string_decoder/util-deprecate/
+ * events/process ~12 KB min+gzip, buffer (+ base64-js, ieee754, safe-buffer) ~7.5 KB, debug + ms
+ * ~2 KB; PeerJS's binarypack serializer ~2.6 KB. simple-peer and PeerJS stay as published: `Link`
+ * (src/mesh/link.ts) uses simple-peer's `send`, `signal` and events and reads messages from the
+ * RTCDataChannel. Node (tests, wrtc) keeps the
+ * real packages: these apply to the browser bundles only.
+ */
+const SIMPLE_PEER_STAND_INS = {
+  'readable-stream': join(root, 'scripts/shims/readable-stream.ts'),
+  buffer: join(root, 'scripts/shims/buffer.ts'),
+  randombytes: join(root, 'scripts/shims/randombytes.cjs'),
+  debug: join(root, 'scripts/shims/debug.cjs'),
+  'peerjs-js-binarypack': join(root, 'scripts/shims/peerjs-binarypack.ts'),
+};
 
 /** Resolves the shims and the browser packages. */
 const browserModules = {
@@ -58,10 +78,13 @@ const browserModules = {
       contents: PROCESS_SHIM,
       loader: 'js',
     }));
-    build.onResolve({ filter: /^(node:)?(events|buffer)\/?$/ }, (a) => ({
+    build.onResolve({ filter: /^(node:)?events\/?$/ }, (a) => ({
       path: BROWSER_PACKAGES[a.path.replace(/^node:/, '').replace(/\/$/, '')],
     }));
     build.onResolve({ filter: /^webrtc-adapter$/ }, () => ({ path: WEBRTC_ADAPTER_STAND_IN }));
+    build.onResolve({ filter: /^(readable-stream|buffer|randombytes|debug|peerjs-js-binarypack)\/?$/ }, (a) => ({
+      path: SIMPLE_PEER_STAND_INS[a.path.replace(/\/$/, '')],
+    }));
   },
 };
 

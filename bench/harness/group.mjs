@@ -23,12 +23,12 @@ import { withTimeout } from '../lib/server.mjs';
 const uniq = () => Math.random().toString(36).slice(2, 8);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function group({ context, server, quick, withLib, pagesCount = 8 }) {
+export async function group({ context, server, quick, withLib, rounds, pagesCount = 8 }) {
   const N = pagesCount;
   const pages = await openPages(context, server, N);
   const ps = pageServer(server);
   const names = pages.map((_, i) => `p${i}`);
-  const runs = quick ? 1 : 8;
+  const runs = quick ? 1 : rounds ?? 8;
   const s = { signal: [], peerjs: [], signalFromFirst: [], peerjsFromFirst: [], signalLate: [], peerjsLate: [] };
   const reload = () => Promise.all(pages.map((p) => p.reload({ timeout: 15_000 }).then(() => p.waitForFunction(() => window.B?.ready, null, { timeout: 15_000 }))));
   const others = (i, upto = N) => names.slice(0, upto).filter((_, j) => j !== i);
@@ -100,7 +100,7 @@ export async function group({ context, server, quick, withLib, pagesCount = 8 })
     throw e;
   }
   // Fan-out on fresh pages: raw star, PeerJS mesh and a mesh-signal session, built untimed.
-  const fanout = await fanoutOn(pages, { ps, names, quick, withLib });
+  const fanout = await fanoutOn(pages, { ps, names, quick, withLib, rounds });
   await closePages(pages);
 
   const join = {
@@ -117,7 +117,7 @@ export async function group({ context, server, quick, withLib, pagesCount = 8 })
   return { join, fanout };
 }
 
-async function fanoutOn(pages, { ps, names, quick, withLib }) {
+async function fanoutOn(pages, { ps, names, quick, withLib, rounds: roundsArg }) {
   const N = pages.length;
   await Promise.all(pages.map((p) => p.reload({ timeout: 15_000 }).then(() => p.waitForFunction(() => window.B?.ready, null, { timeout: 15_000 }))));
   const others = pages.slice(1);
@@ -134,7 +134,7 @@ async function fanoutOn(pages, { ps, names, quick, withLib }) {
     await Promise.all(pages.map((p) => p.evaluate(() => B.msJoinWait(30_000))));
   }
   await sleep(200);
-  const rounds = quick ? 1 : 10;
+  const rounds = quick ? 1 : roundsArg ?? 10;
   const iters = quick ? 3 : 50;
   const warmup = quick ? 1 : 10;
   const payload = 'x'.repeat(32);

@@ -10,6 +10,17 @@ import { withTimeout } from '../lib/server.mjs';
 import { readFileSync } from 'node:fs';
 
 const uniq = () => Math.random().toString(36).slice(2, 8);
+/**
+ * The pair's session options. BENCH_PERSIST=off turns the persistent outbox off (`persist: false`)
+ * to see what its IndexedDB writes cost: by default (persist on, what users get) every signal
+ * still unacknowledged at the end of its task is written, and deleted once acknowledged.
+ */
+export const SESSION_OPTIONS = { ackTimeout: 60_000, ...(process.env.BENCH_PERSIST === 'off' ? { persist: false } : {}) };
+/**
+ * The ALT build's (BENCH_ALT) session options: BENCH_ALT_PERSIST=off gives it `persist: false`, so
+ * `BENCH_ALT=dist/mesh-signal.js BENCH_ALT_PERSIST=off` shows the outbox's cost side by side.
+ */
+const ALT_SESSION_OPTIONS = { ...SESSION_OPTIONS, ...(process.env.BENCH_ALT_PERSIST === 'off' ? { persist: false } : {}) };
 
 export async function setupPair({ context, server, withLib }) {
   const [a, b] = await openPages(context, server, 2);
@@ -27,16 +38,16 @@ export async function setupPair({ context, server, withLib }) {
       // ackTimeout 60 s instead of 10 s: under CPU contention (a shared 2-core machine) 256
       // signals of 8 KB in flight can take longer than 10 s to be acknowledged; the bench
       // measures the rate, it does not test the timeout.
-      a.evaluate(([sid, s]) => B.msJoinStart(sid, 'a', ['b'], s, { ackTimeout: 60_000 }), [sid, ps]),
-      b.evaluate(([sid, s]) => B.msJoinStart(sid, 'b', ['a'], s, { ackTimeout: 60_000 }), [sid, ps]),
+      a.evaluate(([sid, s, o]) => B.msJoinStart(sid, 'a', ['b'], s, o), [sid, ps, SESSION_OPTIONS]),
+      b.evaluate(([sid, s, o]) => B.msJoinStart(sid, 'b', ['a'], s, o), [sid, ps, SESSION_OPTIONS]),
     ]);
     await Promise.all([a.evaluate(() => B.msJoinWait(20_000)), b.evaluate(() => B.msJoinWait(20_000))]);
     if (process.env.BENCH_ALT) {
       const sid2 = `pair-alt-${tag}`;
       await Promise.all([a, b].map((p) => p.evaluate(() => { B.useLib('alt'); return B.msLoad(); })));
       await Promise.all([
-        a.evaluate(([sid, s]) => B.msJoinStart(sid, 'a', ['b'], s, { ackTimeout: 60_000 }), [sid2, ps]),
-        b.evaluate(([sid, s]) => B.msJoinStart(sid, 'b', ['a'], s, { ackTimeout: 60_000 }), [sid2, ps]),
+        a.evaluate(([sid, s, o]) => B.msJoinStart(sid, 'a', ['b'], s, o), [sid2, ps, ALT_SESSION_OPTIONS]),
+        b.evaluate(([sid, s, o]) => B.msJoinStart(sid, 'b', ['a'], s, o), [sid2, ps, ALT_SESSION_OPTIONS]),
       ]);
       await Promise.all([a.evaluate(() => B.msJoinWait(20_000)), b.evaluate(() => B.msJoinWait(20_000))]);
       await Promise.all([a, b].map((p) => p.evaluate(() => B.useLib('main'))));
@@ -47,7 +58,7 @@ export async function setupPair({ context, server, withLib }) {
 
 export async function latency(pair, ctx) {
   const { quick, withLib, payload = 'x'.repeat(32) } = ctx;
-  const rounds = quick ? 1 : 10;
+  const rounds = quick ? 1 : ctx.rounds ?? 10;
   // 300 per round: enough for the CPU-time figure (10 ms granularity) to mean something per round.
   const iters = quick ? 5 : 300;
   const warmup = quick ? 2 : 30;
@@ -94,8 +105,8 @@ export async function latency(pair, ctx) {
  */
 export async function throughput(pair, ctx) {
   const { quick, withLib, size = 8192, windows = [256, 32] } = ctx;
-  const rounds = quick ? 1 : 8;
-  const count = quick ? 20 : 1000;
+  const rounds = quick ? 1 : ctx.rounds ?? 8;
+  const count = quick ? 20 : ctx.count ?? 1000;
   const { a } = pair;
   // Warm-up: the first burst on a new channel is slower (reference).
   await a.evaluate(([n, z]) => B.rawThroughput('pair', n, z), [quick ? 5 : 300, size]);

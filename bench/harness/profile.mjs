@@ -19,6 +19,8 @@ export async function profilePair(pair, { context, quick }) {
     'latency-raw': [n, () => a.evaluate(([n, p]) => B.rawPingPong('pair', n, 0, p), [n, payload])],
     'throughput-signal': [m, () => a.evaluate(([n]) => { B.useLib('main'); return B.msThroughput('b', n, 8192, 256); }, [m])],
     'throughput-raw': [m, () => a.evaluate(([n]) => B.rawThroughput('pair', n, 8192), [m])],
+    'throughput100-signal': [4 * m, () => a.evaluate(([n]) => { B.useLib('main'); return B.msThroughput('b', n, 100, 256); }, [4 * m])],
+    'throughput100-raw': [4 * m, () => a.evaluate(([n]) => B.rawThroughput('pair', n, 100), [4 * m])],
   };
   const out = {};
   for (const [name, [count, run]] of Object.entries(scenarios)) {

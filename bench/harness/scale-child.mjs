@@ -94,9 +94,11 @@ function makeCounter() {
   const c = { on: false, frames: 0, bytes: 0, kinds: Object.create(null) };
   c.count = (text, where) => {
     if (!c.on) return;
-    const bytes = Buffer.byteLength(text);
-    const m = /"t":"([^"]*)"/.exec(text);
-    const kind = (m ? m[1] : '?') + (where ? ` (${where})` : '');
+    // Binary sig/ack frames (src/wire/signal-frames.ts) are bytes whose first byte is the kind.
+    const binary = text instanceof Uint8Array ? { 1: 'sig', 2: 'ack' }[text[0]] ?? '?' : undefined;
+    const bytes = binary ? text.byteLength : Buffer.byteLength(text);
+    const m = binary ? null : /"t":"([^"]*)"/.exec(text);
+    const kind = (binary ?? (m ? m[1] : '?')) + (where ? ` (${where})` : '');
     const k = (c.kinds[kind] ??= { frames: 0, bytes: 0 });
     k.frames++; k.bytes += bytes; c.frames++; c.bytes += bytes;
   };

@@ -109,19 +109,24 @@ const B = (window.B = {
   },
 
   /** `count` messages of `size` chars, flow-controlled by bufferedamountlow; returns ms from first send to the end reply. */
-  async rawThroughput(key, count, size, high = 1 << 20, low = 256 << 10) {
+  async rawThroughput(key, count, size, high = 1 << 20, low = 256 << 10, binary = false) {
     const { dc, link } = raw.get(key);
-    const body = 't' + 'x'.repeat(size - 1);
+    // binary: the same bytes as a Uint8Array (what mesh-signal's Link sends); the last stays text.
+    const body = binary ? new TextEncoder().encode('t' + 'x'.repeat(size - 1)) : 't' + 'x'.repeat(size - 1);
     const last = 'E' + 'x'.repeat(size - 1);
     dc.bufferedAmountLowThreshold = low;
     const drained = () => new Promise((r) => dc.addEventListener('bufferedamountlow', r, { once: true }));
     const done = link.expect(60_000, `raw throughput end reply ${key}`);
     const t0 = now();
+    let inSend = 0;
     for (let i = 0; i < count; i++) {
       if (dc.bufferedAmount > high) await withTimeout(drained(), 30_000, 'bufferedamountlow');
+      const s0 = now();
       dc.send(i === count - 1 ? last : body);
+      inSend += now() - s0;
     }
     await done;
+    B.lastSendMs = inSend; // time spent inside dc.send (bench/out experiments)
     return now() - t0;
   },
 

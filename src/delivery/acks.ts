@@ -9,7 +9,7 @@
  * | idle             | ack sent at once → batching        | —                         |
  * | batching         | id added to the batch              | batch sent (if any) → idle |
  */
-import type { DeliveryFrame } from '../wire/signal-frames.js';
+import { ackFrame, type DeliveryFrame } from '../wire/signal-frames.js';
 
 export class AckBatcher {
   /** Per sender: ids to acknowledge in one frame on the next task. */
@@ -24,7 +24,7 @@ export class AckBatcher {
       batch.push(id);
       return;
     }
-    this.route(fromId, { t: 'ack', id });
+    this.route(fromId, ackFrame(id));
     this.#batches.set(fromId, []);
     this.#timer ??= setTimeout(this.flush, 0);
   }
@@ -36,8 +36,7 @@ export class AckBatcher {
     const batches = [...this.#batches];
     this.#batches.clear();
     for (const [to, ids] of batches) {
-      if (ids.length === 1) this.route(to, { t: 'ack', id: ids[0]! });
-      else if (ids.length > 1) this.route(to, { t: 'ack', id: ids[0]!, ids: ids.slice(1) });
+      if (ids.length > 0) this.route(to, ackFrame(ids[0]!, ids.slice(1)));
     }
   };
 }

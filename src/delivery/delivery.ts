@@ -29,7 +29,7 @@
 import { Connection } from '../connection.js';
 import { ErrorCode, SignalError, nameOfCode, type SignalFailure } from '../signal/errors.js';
 import { failureError } from './failure.js';
-import { decodeDeliveryFrame, type DeliveryFrame, type SignalFrame } from '../wire/signal-frames.js';
+import { decodeDeliveryFrame, signalFrame, type DeliveryFrame, type SignalFrame } from '../wire/signal-frames.js';
 import { AckBatcher } from './acks.js';
 import type { StoredSignal } from './outbox.js';
 
@@ -130,7 +130,8 @@ export class Delivery {
     }
     const id = this.#nextId++;
     return new Promise<void>((resolve, reject) => {
-      const pending = this.#start({ t: 'sig', id, type, data }, targets, signal, (error) => (error ? reject(error) : resolve()));
+      // One frame object for every target: a transport encodes it once (`wireForm`).
+      const pending = this.#start(signalFrame(id, type, data), targets, signal, (error) => (error ? reject(error) : resolve()));
       for (const target of targets) {
         const away = this.#away.has(target.connectionId);
         if (away && !retryAfterReconnect) {
@@ -158,7 +159,7 @@ export class Delivery {
       const known = stored.to.map((id) => (id === self ? this.#deps.self : this.#deps.connectionOf(id)));
       const targets = known.filter((c): c is Connection => c !== undefined);
       const view = { type: stored.type, data: stored.data, to: stored.to };
-      const pending = this.#start({ t: 'sig', id: stored.id, type: stored.type, data: stored.data }, targets, view, (error) => outcome(stored, error));
+      const pending = this.#start(signalFrame(stored.id, stored.type, stored.data), targets, view, (error) => outcome(stored, error));
       const deadlineMs = Date.now() + this.#deps.ackTimeoutMs;
       for (const id of stored.to) {
         if (pending.waiting.has(id)) continue;

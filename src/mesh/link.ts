@@ -53,7 +53,8 @@ export interface MeshLink {
   /** SHA-256 fingerprint of the peer's certificate in this link's SDP, once open (DTLS checked it). */
   readonly remoteFingerprint: Uint8Array | undefined;
   signal(sdp: SdpPayload): void;
-  send(text: string): boolean;
+  /** Queue one frame: JSON text, or a binary frame's bytes (never changed after). */
+  send(frame: string | Uint8Array): boolean;
   closeAfterDrain(lingerMs: number): void;
   close(): void;
 }
@@ -98,7 +99,7 @@ export class Link implements MeshLink {
   localFingerprint: Uint8Array | undefined;
   remoteFingerprint: Uint8Array | undefined;
   private readonly peer: SimplePeer.Instance;
-  private readonly queue: string[] = [];
+  private readonly queue: (string | Uint8Array)[] = [];
   private queueHead = 0;
   /** Characters of the frames in `queue` from `queueHead` on. */
   private queuedChars = 0;
@@ -181,13 +182,13 @@ export class Link implements MeshLink {
     }
   }
 
-  /** Queue one text frame; false when the link cannot take it (not open, or queue full). */
-  send(text: string): boolean {
+  /** Queue one frame (text or bytes); false when the link cannot take it (not open, or queue full). */
+  send(frame: string | Uint8Array): boolean {
     if (this.state !== 'open') return false;
     if (this.queue.length - this.queueHead >= MAX_QUEUED_FRAMES) return false;
-    if (this.queuedChars + text.length > MAX_QUEUED_CHARS) return false;
-    this.queuedChars += text.length;
-    this.queue.push(text);
+    if (this.queuedChars + frame.length > MAX_QUEUED_CHARS) return false;
+    this.queuedChars += frame.length;
+    this.queue.push(frame);
     this.pump();
     return true;
   }
@@ -235,13 +236,13 @@ export class Link implements MeshLink {
     if (this.state !== 'open' && this.state !== 'draining') return;
     try {
       while (this.queueHead < this.queue.length && this.peer.bufferSize < HIGH_WATER_BYTES) {
-        const text = this.queue[this.queueHead]!;
+        const frame = this.queue[this.queueHead]!;
         this.queueHead++;
-        this.queuedChars -= text.length;
+        this.queuedChars -= frame.length;
         // Bytes, not a string: simple-peer hands a received string to readable-stream, which
         // re-encodes it to UTF-8 in JavaScript (Buffer.from) — ~350 µs per 8 KB frame in the
         // bench's receiver profile. Received bytes only get wrapped, and the wire decodes once.
-        this.peer.send(utf8.encode(text));
+        this.peer.send(typeof frame === 'string' ? utf8.encode(frame) : frame);
       }
     } catch (err) {
       return this.die(`send failed: ${(err as Error).message}`);

@@ -90,7 +90,7 @@ export function createMemoryLinks(): MemoryLinks {
       }
     }
 
-    send(text: string): boolean {
+    send(text: string | Uint8Array): boolean {
       if (this.state !== 'open') return false;
       const remote = this.remote;
       if (!this.muted) queueMicrotask(() => remote?.receive(text));

@@ -33,6 +33,7 @@ import {
 import { Offers } from './offers.js';
 import { Healing, MAX_LINKING_RETRIES, RELINK_ATTEMPT_TIMEOUT_MS } from './healing.js';
 import { disposeMember, linkProves, newLinkId, type Attempt, type HelloFrame, type Member, type SdpRoute } from './member.js';
+import { wireForm } from '../wire/signal-frames.js';
 
 export type { SdpRoute } from './member.js';
 
@@ -146,7 +147,8 @@ export class Mesh {
   send(connectionId: string, frame: object): boolean {
     const m = this.members.get(connectionId);
     if (this.destroyed || m?.state !== 'joined' || !m.live) return false;
-    return m.live.link.send(JSON.stringify(frame));
+    // Binary sig/ack frames are encoded once per frame, however many members it goes to.
+    return m.live.link.send(wireForm(frame));
   }
 
   /** Queue a control frame to every joined member. */

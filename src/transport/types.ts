@@ -33,8 +33,9 @@ export interface TransportEvents {
    */
   peerBack(connectionId: string): void;
   /**
-   * A frame from a peer, parsed from JSON but NOT validated: the receiver decodes it with
-   * `src/wire`. Frames from one peer arrive in the order it sent them.
+   * A frame from a peer, parsed from JSON (or, for a binary `sig`/`ack` frame, its bytes as a
+   * Uint8Array) but NOT validated: the receiver decodes it with `src/wire`. Frames from one peer
+   * arrive in the order it sent them.
    */
   message(fromConnectionId: string, frame: unknown): void;
   /** Every link is lost and the transport is trying to get back (OpenTok `sessionReconnecting`). */
@@ -74,7 +75,8 @@ export interface Transport {
    */
   connect(self: ConnectionInfo, events: TransportEvents, identity?: LocalIdentity): Promise<JoinResult>;
   /**
-   * Queue one frame to a peer. Returns false when there is no open link to it (nothing sent):
+   * Queue one frame to a peer (on a wire: `wireForm(frame)` from `src/wire/signal-frames.ts`; the
+   * frame is not changed after). Returns false when there is no open link to it (nothing sent):
    * the peer is unknown, or away (see `peerAway`). Frames queue behind the channel's buffer
    * instead of being dropped.
    */

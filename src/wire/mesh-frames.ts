@@ -61,9 +61,13 @@ export type Decoded<T> = { ok: true; frame: T } | { ok: false; reason: string };
 export type Parsed = { ok: true; value: unknown } | { ok: false; reason: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** JSON text starts with `{` or whitespace (tab is the lowest); a lower first byte marks a binary frame. */
+const FIRST_TEXT_BYTE = 0x09;
 
 /**
- * Bytes or text from a channel → one JSON value. Checks the size before decoding or parsing.
+ * Bytes or text from a channel → one JSON value, or, for bytes whose first byte is below 0x09
+ * (a binary frame of the signal layer), those bytes as they are, for `src/wire/signal-frames.ts`
+ * to decode. Checks the size before decoding or parsing.
  * @example parseFrameBytes(new TextEncoder().encode('{"t":"m.ping"}')) // { ok: true, value: { t: 'm.ping' } }
  */
 export function parseFrameBytes(raw: unknown): Parsed {
@@ -75,6 +79,8 @@ export function parseFrameBytes(raw: unknown): Parsed {
   } else if (raw instanceof Uint8Array || raw instanceof ArrayBuffer) {
     const bytes = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
     if (bytes.byteLength > MAX_FRAME_BYTES) return { ok: false, reason: `frame of ${bytes.byteLength} bytes exceeds ${MAX_FRAME_BYTES}` };
+    // A binary frame of the signal layer (src/wire/signal-frames.ts): its bytes go up undecoded.
+    if (bytes.byteLength > 0 && bytes[0]! < FIRST_TEXT_BYTE) return { ok: true, value: bytes };
     try {
       text = utf8.decode(bytes);
     } catch {
