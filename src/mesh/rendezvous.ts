@@ -15,6 +15,7 @@
  */
 import type { ConnectionInfo } from '../connection.js';
 import type { Bootstrap, BootstrapChannel } from '../bootstrap/types.js';
+import { TimerSet } from '../bootstrap/timer-set.js';
 import { decodeMeshFrame, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
 import type { TransportEvents } from '../transport/types.js';
 import type { Mesh, SdpRoute } from './mesh.js';
@@ -57,7 +58,7 @@ export class Rendezvous {
   introducerId: string | undefined;
   private readonly joiners = new Map<string, BootstrapChannel>();
   private readonly channels = new Set<BootstrapChannel>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new TimerSet();
   /** Settles every wait in flight (sleep, handshake) so `close()` leaves no promise hanging. */
   private readonly wakers = new Set<() => void>();
   private successionRunning = false;
@@ -147,7 +148,7 @@ export class Rendezvous {
     if (this.destroyed || this.holding || this.introducerId !== connectionId) return;
     // Wait a moment: if WE lost the network, every member goes away within a heartbeat check or
     // two, and the rejoin of the cut-off client is what must use the rendezvous, not a takeover.
-    this.after(AWAY_TAKEOVER_DELAY_MS, () => {
+    this.timers.after(AWAY_TAKEOVER_DELAY_MS, () => {
       const mesh = this.mesh();
       if (this.destroyed || this.holding || this.introducerId !== connectionId || !mesh.isAway(connectionId) || mesh.isCutOff()) return;
       this.config.log?.(`the introducer ${connectionId} is away: the lowest member takes over the point`);
@@ -168,7 +169,6 @@ export class Rendezvous {
   close(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const wake of [...this.wakers]) wake();
     this.wakers.clear();
@@ -180,7 +180,7 @@ export class Rendezvous {
 
   /** Close a channel to the holder after `afterMs` (its links had time to form). */
   closeLater(channel: BootstrapChannel, afterMs: number): void {
-    this.after(afterMs, () => this.dropChannel(channel));
+    this.timers.after(afterMs, () => this.dropChannel(channel));
   }
 
   dropChannel(channel: BootstrapChannel): void {
@@ -232,7 +232,7 @@ export class Rendezvous {
         this.wakers.delete(wake);
         settle(result);
       };
-      const timer = this.after(this.config.handshakeTimeoutMs, () => resolve(undefined));
+      const timer = this.timers.after(this.config.handshakeTimeoutMs, () => resolve(undefined));
       const route: SdpRoute = (frame) => channel.send(JSON.stringify(frame));
       channel.listen({
         data: (raw) => {
@@ -240,7 +240,7 @@ export class Rendezvous {
           if (!frame || this.destroyed) return;
           if (!entry) {
             if (frame.t !== 'm.members') return this.events.peerFault(undefined, `${frame.t} before m.members`);
-            this.cancel(timer);
+            this.timers.cancel(timer);
             entry = { channel, introducerId: frame.intro, members: [frame.intro, ...frame.members] };
             return resolve(entry);
           }
@@ -250,7 +250,7 @@ export class Rendezvous {
         },
         closed: () => {
           this.channels.delete(channel);
-          this.cancel(timer);
+          this.timers.cancel(timer);
           if (!entry) resolve(undefined);
         },
       });
@@ -263,7 +263,7 @@ export class Rendezvous {
     if (this.destroyed || this.joiners.size >= MAX_JOINERS) return channel.close();
     this.channels.add(channel);
     let joinerId: string | undefined;
-    const timer = this.after(this.config.handshakeTimeoutMs, () => {
+    const timer = this.timers.after(this.config.handshakeTimeoutMs, () => {
       if (joinerId === undefined) this.dropChannel(channel);
     });
     const route: SdpRoute = (frame) => channel.send(JSON.stringify(frame));
@@ -282,7 +282,7 @@ export class Rendezvous {
             this.events.peerFault(frame.info.connectionId, 'm.join with the id of a member whose link is live');
             return this.dropChannel(channel);
           }
-          this.cancel(timer);
+          this.timers.cancel(timer);
           joinerId = frame.info.connectionId;
           this.config.log?.(`${joinerId}: ${this.mesh().isAway(joinerId) ? 'an away member returns' : 'a newcomer joins'} through us`);
           this.joiners.set(joinerId, channel);
@@ -293,7 +293,7 @@ export class Rendezvous {
         else this.events.peerFault(joinerId, `${frame.t} not expected from a newcomer`);
       },
       closed: () => {
-        this.cancel(timer);
+        this.timers.cancel(timer);
         this.channels.delete(channel);
         if (joinerId !== undefined && this.joiners.get(joinerId) === channel) this.joiners.delete(joinerId);
       },
@@ -400,24 +400,10 @@ export class Rendezvous {
     return new Promise((resolve) => {
       expose?.(resolve);
       this.wakers.add(resolve);
-      this.after(ms, () => {
+      this.timers.after(ms, () => {
         this.wakers.delete(resolve);
         resolve();
       });
     });
-  }
-
-  private after(ms: number, run: () => void): ReturnType<typeof setTimeout> {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      run();
-    }, ms);
-    this.timers.add(t);
-    return t;
-  }
-
-  private cancel(t: ReturnType<typeof setTimeout>): void {
-    clearTimeout(t);
-    this.timers.delete(t);
   }
 }
