@@ -32,6 +32,23 @@ export interface RendezvousConfig {
   log?: (line: string) => void;
 }
 
+/**
+ * What the mesh asks of the door it is built behind: the Rendezvous builds its Mesh and hands
+ * it itself as this (the mesh's hooks for the rendezvous point route here).
+ */
+export interface MeshDoor {
+  /** True while we hold the rendezvous point. */
+  readonly holding: boolean;
+  /** A route to a newcomer we introduce, for relaying its answers. */
+  joinerRoute(connectionId: string): SdpRoute | undefined;
+  /** A peer says it holds the point. */
+  introducerSeen(connectionId: string): void;
+  /** A member is away (maybe the introducer). */
+  memberAway(connectionId: string): void;
+  /** A member left (maybe the introducer). */
+  memberLeft(connectionId: string): void;
+}
+
 /** A channel to the introducer, after it answered with its members. */
 export interface Entry {
   channel: BootstrapChannel;
@@ -53,9 +70,11 @@ const REJOIN_MAX_DELAY_MS = 1_000;
 const MAX_JOINERS = 64;
 
 /** The door of one member: entering, introducing others, taking over when the introducer goes. */
-export class Rendezvous {
+export class Rendezvous implements MeshDoor {
   /** Who we believe holds the rendezvous point (ourselves included). */
   introducerId: string | undefined;
+  /** The members we reach, built by `createMesh` behind this door. */
+  readonly mesh: Mesh;
   private readonly joiners = new Map<string, BootstrapChannel>();
   private readonly channels = new Set<BootstrapChannel>();
   private readonly timers = new TimerSet();
@@ -70,10 +89,12 @@ export class Rendezvous {
   constructor(
     private readonly self: ConnectionInfo,
     private readonly bootstrap: Bootstrap,
-    private readonly mesh: () => Mesh,
     private readonly events: TransportEvents,
     private readonly config: RendezvousConfig,
-  ) {}
+    createMesh: (door: MeshDoor) => Mesh,
+  ) {
+    this.mesh = createMesh(this);
+  }
 
   get holding(): boolean {
     return this.bootstrap.holding;
@@ -128,7 +149,7 @@ export class Rendezvous {
    */
   introducerSeen(connectionId: string): void {
     if (this.holding || this.introducerId === connectionId) return;
-    const mesh = this.mesh();
+    const mesh = this.mesh;
     const current = this.introducerId;
     const currentStays = current !== undefined && current !== this.self.connectionId && mesh.knows(current);
     const successor = connectionId < this.self.connectionId && mesh.joinedIds().every((id) => connectionId <= id);
@@ -149,7 +170,7 @@ export class Rendezvous {
     // Wait a moment: if WE lost the network, every member goes away within a heartbeat check or
     // two, and the rejoin of the cut-off client is what must use the rendezvous, not a takeover.
     this.timers.after(AWAY_TAKEOVER_DELAY_MS, () => {
-      const mesh = this.mesh();
+      const mesh = this.mesh;
       if (this.destroyed || this.holding || this.introducerId !== connectionId || !mesh.isAway(connectionId) || mesh.isCutOff()) return;
       this.config.log?.(`the introducer ${connectionId} is away: the lowest member takes over the point`);
       this.memberLeft(connectionId);
@@ -161,7 +182,7 @@ export class Rendezvous {
     if (this.destroyed || this.holding) return;
     if (this.introducerId === connectionId) this.introducerId = undefined;
     if (this.introducerId !== undefined) return;
-    const lowest = this.mesh().joinedIds().every((id) => this.self.connectionId < id);
+    const lowest = this.mesh.joinedIds().every((id) => this.self.connectionId < id);
     if (lowest) void this.succeed();
   }
 
@@ -206,7 +227,7 @@ export class Rendezvous {
     if (this.destroyed) return 'retry';
     if (claimed === 'held') {
       this.introducerId = this.self.connectionId;
-      this.mesh().broadcastControl({ t: 'm.intro' });
+      this.mesh.broadcastControl({ t: 'm.intro' });
       return 'introducer';
     }
     if (claimed === 'unreachable') return 'unreachable';
@@ -245,7 +266,7 @@ export class Rendezvous {
             return resolve(entry);
           }
           // Only offers/answers addressed to us: a newcomer relays nothing.
-          if (frame.t === 'm.sdp' && frame.to === this.self.connectionId) this.mesh().handleSdp(frame, entry.introducerId, route);
+          if (frame.t === 'm.sdp' && frame.to === this.self.connectionId) this.mesh.handleSdp(frame, entry.introducerId, route);
           else this.events.peerFault(entry.introducerId, `${frame.t} not expected from the introducer`);
         },
         closed: () => {
@@ -278,18 +299,18 @@ export class Rendezvous {
           }
           // A member whose link to us is live cannot be knocking at the door: someone else
           // claims its id. An away member's id is a return (same member, proven by its links).
-          if (this.mesh().isJoined(frame.info.connectionId)) {
+          if (this.mesh.isJoined(frame.info.connectionId)) {
             this.events.peerFault(frame.info.connectionId, 'm.join with the id of a member whose link is live');
             return this.dropChannel(channel);
           }
           this.timers.cancel(timer);
           joinerId = frame.info.connectionId;
-          this.config.log?.(`${joinerId}: ${this.mesh().isAway(joinerId) ? 'an away member returns' : 'a newcomer joins'} through us`);
+          this.config.log?.(`${joinerId}: ${this.mesh.isAway(joinerId) ? 'an away member returns' : 'a newcomer joins'} through us`);
           this.joiners.set(joinerId, channel);
-          const members = this.mesh().joinedIds().filter((id) => id !== joinerId);
+          const members = this.mesh.joinedIds().filter((id) => id !== joinerId);
           return channel.send(JSON.stringify({ t: 'm.members', intro: this.self.connectionId, members } satisfies MeshFrame));
         }
-        if (frame.t === 'm.sdp') this.mesh().handleSdp(frame, joinerId, route);
+        if (frame.t === 'm.sdp') this.mesh.handleSdp(frame, joinerId, route);
         else this.events.peerFault(joinerId, `${frame.t} not expected from a newcomer`);
       },
       closed: () => {
@@ -333,7 +354,7 @@ export class Rendezvous {
           this.introducerId = result.introducerId;
           this.config.log?.(`rejoin: ${result.introducerId} lists ${result.members.length} member(s); offering`);
           const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
-          for (const id of result.members) this.mesh().relinkVia(id, route);
+          for (const id of result.members) this.mesh.relinkVia(id, route);
           this.closeLater(result.channel, this.config.mergeWindowMs);
           previous = result.channel;
         } else if (result === 'unreachable') {
@@ -372,11 +393,11 @@ export class Rendezvous {
     try {
       // Stop once someone else announced the point (its hello or `m.intro`).
       // A cut-off client gets back in by its rejoin instead.
-      const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined && !this.mesh().isCutOff());
+      const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined && !this.mesh.isCutOff());
       if (this.destroyed || typeof result === 'string') return;
       this.introducerId = result.introducerId;
       const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
-      for (const id of result.members) this.mesh().relinkVia(id, route);
+      for (const id of result.members) this.mesh.relinkVia(id, route);
       this.closeLater(result.channel, this.config.mergeWindowMs);
     } finally {
       this.successionRunning = false;
