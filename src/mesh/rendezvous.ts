@@ -101,7 +101,7 @@ export class Rendezvous implements MeshDoor {
   }
 
   /**
-   * Keep trying until we are the introducer, or a holder answered, or `deadlineMs` (epoch ms).
+   * Keep trying until we are the introducer, or a holder answered, or `deadlineMs` (`performance.now()` ms).
    * Resolves `'introducer'`, an Entry, or `'timeout'` (also when `stillNeeded` turns false).
    * With `maxUnreachable`, resolves `'unreachable'` after that many claims in a row found no
    * server: a wrong address or a stopped server should fail a join in a second, not at its
@@ -114,13 +114,13 @@ export class Rendezvous implements MeshDoor {
   ): Promise<'introducer' | Entry | 'timeout' | 'unreachable'> {
     let delayMs = this.config.retryInitialMs;
     let unreachableInARow = 0;
-    while (!this.destroyed && Date.now() < deadlineMs && stillNeeded()) {
+    while (!this.destroyed && performance.now() < deadlineMs && stillNeeded()) {
       const result = await this.attempt();
       if (this.destroyed) break;
       unreachableInARow = result === 'unreachable' ? unreachableInARow + 1 : 0;
       if (unreachableInARow >= maxUnreachable) return 'unreachable';
       if (result !== 'retry' && result !== 'unreachable') return result;
-      const waitMs = Math.min(delayMs * (0.75 + Math.random() / 2), deadlineMs - Date.now());
+      const waitMs = Math.min(delayMs * (0.75 + Math.random() / 2), deadlineMs - performance.now());
       if (waitMs > 0) await this.sleep(waitMs);
       delayMs = Math.min(delayMs * 2, this.config.retryMaxMs);
     }

@@ -133,7 +133,7 @@ class MeshTransport implements Transport {
     const o = this.options;
     const log = (this.log = debugLogger(o.debug, self.connectionId));
     const joinTimeoutMs = o.joinTimeoutMs ?? MESH_DEFAULTS.joinTimeoutMs;
-    const deadlineMs = Date.now() + joinTimeoutMs;
+    const deadlineMs = performance.now() + joinTimeoutMs;
     // Stretched once per secret and session (~100 ms), before anything names the session.
     const key = o.secret !== undefined ? await deriveSessionKey(o.secret, this.sessionId) : undefined;
     if (this.destroyed) throw new Error('mesh transport: closed while connecting');
@@ -248,7 +248,7 @@ class MeshTransport implements Transport {
     if (this.destroyed || !this.entered) return;
     const mesh = this.mesh!;
     if (cut) {
-      this.cutOffAtMs = Date.now();
+      this.cutOffAtMs = performance.now();
       this.listenOnline(true);
       void this.rendezvous!.rejoin(
         () => !this.destroyed && mesh.isCutOff(),
@@ -279,7 +279,7 @@ class MeshTransport implements Transport {
     this.reconnectingNow = true;
     this.log?.('reconnecting: every link is away and the rendezvous server is unreachable');
     this.events!.reconnecting();
-    const leftMs = Math.max(0, this.cutOffAtMs + this.graceMs() - Date.now());
+    const leftMs = Math.max(0, this.cutOffAtMs + this.graceMs() - performance.now());
     this.giveUpTimer = setTimeout(() => {
       this.giveUpTimer = undefined;
       if (!this.reconnectingNow || this.destroyed) return;
@@ -332,7 +332,7 @@ class MeshTransport implements Transport {
         this.joinWaiter = this.finishJoinWait = undefined;
         resolve([...pending]);
       };
-      const timer = setTimeout(finish, Math.max(0, deadlineMs - Date.now()));
+      const timer = setTimeout(finish, Math.max(0, deadlineMs - performance.now()));
       this.finishJoinWait = finish;
       this.joinWaiter = (id) => {
         pending.delete(id);
