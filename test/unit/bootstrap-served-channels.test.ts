@@ -52,4 +52,23 @@ describe('ServedChannels', () => {
     served.route(s, { kind: 'gone', src: 'b' }, () => {});
     expect(closed).toBe(2);
   });
+
+  it('frames before listen wait in order, up to a bound; a newcomer that sends more is closed', () => {
+    const served = new ServedChannels();
+    const s = socket();
+    const opened: BootstrapChannel[] = [];
+    // 64 frames wait for the listener (the bound of a server channel); the 65th closes it.
+    for (let i = 0; i < 64; i++) served.route(s, frame('a', '1', `f${i}`), (ch) => opened.push(ch));
+    const heard: unknown[] = [];
+    let closed = 0;
+    opened[0]!.listen({ data: (raw) => heard.push(raw), closed: () => closed++ });
+    expect(heard).toEqual(Array.from({ length: 64 }, (_, i) => `f${i}`));
+    for (let i = 0; i < 65; i++) served.route(s, frame('b', '1'), (ch) => opened.push(ch));
+    expect(opened).toHaveLength(2);
+    let bClosed = false;
+    opened[1]!.listen({ data: () => {}, closed: () => (bClosed = true) });
+    expect(bClosed).toBe(true); // closed before anyone listened: listen() reports it at once
+    expect(s.sent).toContainEqual(expect.objectContaining({ dst: 'b', payload: expect.objectContaining({ close: true }) }));
+    served.closeAll();
+  });
 });
