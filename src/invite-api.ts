@@ -11,6 +11,7 @@
  *   a reason when it cannot be used), calls `onInviteReply(reply)`, waits for the inviter to enter
  *   that reply (up to `inviteReplyTimeout`), then joins through the inviter as after a PeerJS dial.
  */
+import { reportError } from './events.js';
 import type { BootstrapChannel } from './bootstrap/types.js';
 import { InviteDoor, InviteError, answerInvite, readInvite, INVITE_DEFAULTS, type InviteAnswer } from './bootstrap/invite.js';
 import { InviteEntryBootstrap } from './bootstrap/invite-entry.js';
@@ -239,6 +240,6 @@ function reportErrors(run: () => void): void {
   try {
     run();
   } catch (error) {
-    if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+    reportError(error);
   }
 }

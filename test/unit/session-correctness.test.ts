@@ -54,6 +54,17 @@ describe('connecting', () => {
   });
 });
 
+describe('to', () => {
+  it('is checked by its connectionId: a copy of a member\'s Connection reaches it, an unknown id is 400', async () => {
+    room = await joinRoom(2);
+    const [a, b] = room.sessions as [Session, Session];
+    const copy = { ...connectionOf(a, b) };
+    await a.signal({ to: copy as never, type: 'chat', data: 'by id' });
+    expect(room.received.get(b)!.map((e) => e.data)).toEqual(['by id']);
+    expect(await rejection(a.signal({ to: { connectionId: 'nobody-here' } as never, data: 'x' }))).toMatchObject({ code: 400 });
+  });
+});
+
 describe('a listener that disconnects', () => {
   it('still acknowledges the signal it was handed: the sender completes without error', async () => {
     room = await joinRoom(2);
