@@ -89,14 +89,11 @@ export class BrowserLab {
     const port = `${this.bridge}p${n}`;
     const socket = join(this.dir, `relay-${n}.sock`);
     // The child waits for its end of the veth, configures it, then becomes the relay (same pid).
-    const setup = [
-      'while ! ip link show eth0 >/dev/null 2>&1; do sleep 0.02; done',
-      'ip link set lo up',
-      `ip addr add ${address}/24 dev eth0`,
-      'ip link set eth0 up',
-      `ip route add default via ${this.subnet}.254 dev eth0 onlink`,
-      'exec "$@"',
-    ].join(' && ');
+    const setup = `set -e
+      until ip link show eth0 >/dev/null 2>&1; do sleep 0.02; done
+      ip link set lo up; ip link set eth0 up; ip addr add ${address}/24 dev eth0
+      ip route add default via ${this.subnet}.254 dev eth0 onlink
+      exec "$@"`;
     const child: ChildProcess = spawn('unshare', ['-n', 'sh', '-c', setup, 'sh', process.execPath, RELAY, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
     const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
     const ready = new Promise<void>((ok, fail) => {
