@@ -177,6 +177,7 @@ describe.each(ENGINES)('%s: one browser loses its network', (engine) => {
     expect(await linkChanges(alice, bob.id)).toEqual([]);
     // And the mesh works after: a broadcast from carol reaches everyone.
     expect(await carol.send({ type: 'after', data: 'back' })).toEqual({ ok: true });
+    for (const p of [alice, bob]) expect(await p.dataFrom(carol.id, 'after'), p.name).toEqual(['back']);
     for (const p of run.pages) expect(await p.state().then((s) => s.pageErrors), p.name).toEqual([]);
   });
 
