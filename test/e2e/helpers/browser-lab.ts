@@ -94,7 +94,7 @@ export class BrowserLab {
       ip link set lo up; ip link set eth0 up; ip addr add ${address}/24 dev eth0
       ip route add default via ${this.subnet}.254 dev eth0 onlink
       exec "$@"`;
-    const child: ChildProcess = spawn('unshare', ['-n', 'sh', '-c', setup, 'sh', process.execPath, RELAY, socket], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child: ChildProcess = spawn('unshare', ['-n', 'sh', '-c', setup, 'sh', process.execPath, RELAY, socket], { stdio: ['pipe', 'pipe', 'inherit'] });
     const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
     const ready = new Promise<void>((ok, fail) => {
       child.stdout!.on('data', (chunk: Buffer) => chunk.toString().includes('ready') && ok());

@@ -5,7 +5,7 @@
  * any network namespace) at argv[2]; each client writes `<port>\n`, then its bytes go to
  * 127.0.0.1:<port> in here and back. The test's driver reaches a Firefox that listens on this
  * namespace's loopback that way (Puppeteer talks to Firefox over TCP; Chromium uses a pipe).
- * Prints `ready` once listening.
+ * Prints `ready` once listening; exits when its stdin ends (the test process that started it is gone).
  */
 import { connect, createServer } from 'node:net';
 
@@ -40,3 +40,5 @@ const server = createServer((client) => {
   client.on('error', () => {});
 });
 server.listen(socketPath, () => process.stdout.write('ready\n'));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();
