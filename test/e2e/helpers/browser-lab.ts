@@ -101,13 +101,14 @@ export class BrowserLab {
       child.once('exit', (code) => fail(new Error(`the namespace of lab host ${address} ended during setup (exit ${code})`)));
       child.once('error', fail);
     });
+    ready.catch(() => undefined); // awaited below; a failure before that is reported there
     const forwarders: Server[] = [];
     const host: Host = {
       address,
       port,
       wrap: (executable) => {
         const script = join(this.dir, `in-ns-${n}-${executable.replace(/\W+/g, '_')}`);
-        writeFileSync(script, `#!/bin/sh\nexec nsenter --net=/proc/${child.pid}/ns/net ${executable} "$@"\n`);
+        writeFileSync(script, `#!/bin/sh\nexec nsenter --net=/proc/${child.pid}/ns/net '${executable}' "$@"\n`);
         chmodSync(script, 0o755);
         return script;
       },
