@@ -11,7 +11,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { ENGINES, launchBrowser, peerjsOf, sessionName, startTestServer, waitInPage, within, WAIT_MS, type EngineBrowser, type PageDriver, type PeerJsOptions } from './harness.js';
+import { ENGINES, launchBrowser, launchBrowsers, peerjsOf, sessionName, startTestServer, waitInPage, within, WAIT_MS, type Browsers, type EngineBrowser, type PageDriver, type PeerJsOptions } from './harness.js';
 
 /** Chromium through Playwright itself, for the duplicated tab (a popup) and the demo (its DOM). */
 let browser: Browser;
@@ -79,66 +79,95 @@ describe.each(ENGINES)('%s: a page reload', (engine) => {
   });
 
   it('with signals in flight both ways: same Connection, outbox resent with original ids, each signal once', async () => {
-    const sessionId = sessionName('reload');
     const [alice, bob] = await Promise.all([openPage('alice', engineBrowser), openPage('bob', engineBrowser)]);
     pages.push(alice, bob);
-    const aliceSelf = await within(alice.evaluate((c) => r.start(c), { sessionId, name: 'alice', peerjs: peerjsOf(server) }), WAIT_MS, 'alice to join');
-    const bobSelf = await within(bob.evaluate((c) => r.start(c), { sessionId, name: 'bob', peerjs: peerjsOf(server) }), WAIT_MS, 'bob to join');
-    // The id is bound to a certificate made with generateCertificate (see src/identity/fingerprint.ts).
-    expect(aliceSelf.connectionId).toMatch(/^f[a-z2-7]{26}$/);
-    await waitInPage(alice, 'alice to see bob', (id) => r.state.connections.includes(`created ${id}`), bobSelf.connectionId);
-
-    // Bob sends to alice, then stalls on a signal from alice (no acks from him for 1.5 s) while
-    // alice keeps sending: her signals stay unacknowledged, are written to her outbox, and she
-    // reloads with them (and bob's last ones) still in flight.
-    await bob.evaluate((a) => r.sendMany(a, 'b2a', 10), aliceSelf.connectionId);
-    await alice.evaluate(([b]) => {
-      void r.send(b, 'stall', '1500');
-      r.sendMany(b, 'a2b', 10);
-    }, [bobSelf.connectionId] as const);
-    await alice.reload(); // at once: the outbox was written at the end of the sending task
-    await waitInPage(alice, 'the reloaded alice to rejoin', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
-
-    // Same Connection: id, creation time and data.
-    expect(await alice.evaluate(() => r.self())).toEqual(aliceSelf);
-    console.log(`the reloaded page was connected ${await alice.evaluate(() => r.state.joinedAtMs)} ms after its navigation started`);
-
-    // Every signal alice sent reached bob's app exactly once, in order; the reloaded page heard
-    // the outcome of each one it resent, with the original ids.
-    await waitInPage(bob, 'bob to receive alice\'s 10 signals', () => r.log().filter((e) => e.type === 'a2b').length >= 10, null);
-    const outbox = await within(waitForOutbox(alice), WAIT_MS, 'the outcomes of alice\'s resent signals');
-    expect(outbox.length).toBeGreaterThan(0); // some were unacknowledged at the reload: the test exercised the outbox
-    expect(outbox.every((o) => o.code === null && o.to.length === 1 && o.to[0] === bobSelf.connectionId)).toBe(true);
-    expect(outbox.map((o) => o.id)).toEqual([...outbox.map((o) => o.id)].sort((x, y) => x - y));
-    const bobLog: LogEntry[] = await bob.evaluate(() => r.log());
-    expect(bobLog.filter((e) => e.type === 'a2b').map((e) => e.data)).toEqual(sequence(10));
-    expect(bobLog.filter((e) => e.type === 'stall')).toHaveLength(1);
-
-    // Bob's signals to alice: each reached alice's app (old page + reloaded page) at most once,
-    // in order, and every one bob was told succeeded is there: nothing lost silently.
-    await waitInPage(bob, 'bob to hear the outcome of his 10 signals', () => Object.keys(r.state.sent).length >= 10, null);
-    const bobSent: Record<string, 'ok' | number> = await bob.evaluate(() => r.state.sent);
-    const aliceGot = (await alice.evaluate(() => r.log())).filter((e: LogEntry) => e.type === 'b2a').map((e: LogEntry) => e.data);
-    expect(new Set(aliceGot).size).toBe(aliceGot.length);
-    expect(aliceGot).toEqual([...aliceGot].sort((x, y) => Number(x) - Number(y)));
-    for (const [data, outcome] of Object.entries(bobSent)) if (outcome === 'ok') expect(aliceGot).toContain(data);
-
-    // After the reload both keep working, and nothing broke inside either page.
-    expect(await alice.evaluate((b) => r.send(b, 'after', 'x'), bobSelf.connectionId)).toBe('ok');
-    expect(await bob.evaluate((a) => r.send(a, 'after', 'y'), aliceSelf.connectionId)).toBe('ok');
-    for (const page of [alice, bob]) {
-      const state: ReloadState = await page.evaluate(() => r.state);
-      expect(state.pageErrors).toEqual([]);
-      expect(state.storageWarnings).toEqual([]);
-    }
-    // What bob saw of the reload: alice away, then linked again — never destroyed or re-created.
-    const seen = (await bob.evaluate(() => r.state.connections)).filter((e: string) => e.endsWith(aliceSelf.connectionId));
-    expect(seen.map((e: string) => e.split(' ')[0])).toEqual(['created', 'away', 'linked']);
-    // And bob's signals to the reloading page were held, not failed: every one was delivered.
-    expect(Object.values(bobSent).every((outcome) => outcome === 'ok')).toBe(true);
-    expect(aliceGot).toEqual(Object.keys(bobSent).sort((x, y) => Number(x) - Number(y)));
+    await reloadWithSignalsInFlight(alice, bob);
   });
 });
+
+describe('mixed engines: a page reload', () => {
+  let browsers: Browsers;
+  const pages: PageDriver[] = [];
+  beforeAll(async () => {
+    // Firefox shows its address: Chromium cannot resolve fresh Firefox mDNS names (docs/e2e.md).
+    browsers = await launchBrowsers({ firefoxHostCandidates: 'address' });
+  });
+  afterAll(async () => {
+    await Promise.all(pages.map((p) => p.close()));
+    await browsers?.close();
+  });
+
+  it('a Firefox page reloads beside a Chromium page, and a Chromium page beside a Firefox page: the same guarantees', async () => {
+    for (const [reloading, staying] of [['firefox', 'chromium'], ['chromium', 'firefox']] as const) {
+      const [alice, bob] = await Promise.all([openPage(`alice-${reloading}`, browsers[reloading]), openPage(`bob-${staying}`, browsers[staying])]);
+      pages.push(alice, bob);
+      await reloadWithSignalsInFlight(alice, bob);
+    }
+  });
+});
+
+/**
+ * Alice reloads with signals in flight both ways (see the header): the checks of one reload,
+ * for pages of one engine or of two.
+ */
+async function reloadWithSignalsInFlight(alice: PageDriver, bob: PageDriver): Promise<void> {
+  const sessionId = sessionName('reload');
+  const aliceSelf = await within(alice.evaluate((c) => r.start(c), { sessionId, name: 'alice', peerjs: peerjsOf(server) }), WAIT_MS, 'alice to join');
+  const bobSelf = await within(bob.evaluate((c) => r.start(c), { sessionId, name: 'bob', peerjs: peerjsOf(server) }), WAIT_MS, 'bob to join');
+  // The id is bound to a certificate made with generateCertificate (see src/identity/fingerprint.ts).
+  expect(aliceSelf.connectionId).toMatch(/^f[a-z2-7]{26}$/);
+  await waitInPage(alice, 'alice to see bob', (id) => r.state.connections.includes(`created ${id}`), bobSelf.connectionId);
+
+  // Bob sends to alice, then stalls on a signal from alice (no acks from him for 1.5 s) while
+  // alice keeps sending: her signals stay unacknowledged, are written to her outbox, and she
+  // reloads with them (and bob's last ones) still in flight.
+  await bob.evaluate((a) => r.sendMany(a, 'b2a', 10), aliceSelf.connectionId);
+  await alice.evaluate(([b]) => {
+    void r.send(b, 'stall', '1500');
+    r.sendMany(b, 'a2b', 10);
+  }, [bobSelf.connectionId] as const);
+  await alice.reload(); // at once: the outbox was written at the end of the sending task
+  await waitInPage(alice, 'the reloaded alice to rejoin', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
+
+  // Same Connection: id, creation time and data.
+  expect(await alice.evaluate(() => r.self())).toEqual(aliceSelf);
+  console.log(`the reloaded page was connected ${await alice.evaluate(() => r.state.joinedAtMs)} ms after its navigation started`);
+
+  // Every signal alice sent reached bob's app exactly once, in order; the reloaded page heard
+  // the outcome of each one it resent, with the original ids.
+  await waitInPage(bob, 'bob to receive alice\'s 10 signals', () => r.log().filter((e) => e.type === 'a2b').length >= 10, null);
+  const outbox = await within(waitForOutbox(alice), WAIT_MS, 'the outcomes of alice\'s resent signals');
+  expect(outbox.length).toBeGreaterThan(0); // some were unacknowledged at the reload: the test exercised the outbox
+  expect(outbox.every((o) => o.code === null && o.to.length === 1 && o.to[0] === bobSelf.connectionId)).toBe(true);
+  expect(outbox.map((o) => o.id)).toEqual([...outbox.map((o) => o.id)].sort((x, y) => x - y));
+  const bobLog: LogEntry[] = await bob.evaluate(() => r.log());
+  expect(bobLog.filter((e) => e.type === 'a2b').map((e) => e.data)).toEqual(sequence(10));
+  expect(bobLog.filter((e) => e.type === 'stall')).toHaveLength(1);
+
+  // Bob's signals to alice: each reached alice's app (old page + reloaded page) at most once,
+  // in order, and every one bob was told succeeded is there: nothing lost silently.
+  await waitInPage(bob, 'bob to hear the outcome of his 10 signals', () => Object.keys(r.state.sent).length >= 10, null);
+  const bobSent: Record<string, 'ok' | number> = await bob.evaluate(() => r.state.sent);
+  const aliceGot = (await alice.evaluate(() => r.log())).filter((e: LogEntry) => e.type === 'b2a').map((e: LogEntry) => e.data);
+  expect(new Set(aliceGot).size).toBe(aliceGot.length);
+  expect(aliceGot).toEqual([...aliceGot].sort((x, y) => Number(x) - Number(y)));
+  for (const [data, outcome] of Object.entries(bobSent)) if (outcome === 'ok') expect(aliceGot).toContain(data);
+
+  // After the reload both keep working, and nothing broke inside either page.
+  expect(await alice.evaluate((b) => r.send(b, 'after', 'x'), bobSelf.connectionId)).toBe('ok');
+  expect(await bob.evaluate((a) => r.send(a, 'after', 'y'), aliceSelf.connectionId)).toBe('ok');
+  for (const page of [alice, bob]) {
+    const state: ReloadState = await page.evaluate(() => r.state);
+    expect(state.pageErrors).toEqual([]);
+    expect(state.storageWarnings).toEqual([]);
+  }
+  // What bob saw of the reload: alice away, then linked again — never destroyed or re-created.
+  const seen = (await bob.evaluate(() => r.state.connections)).filter((e: string) => e.endsWith(aliceSelf.connectionId));
+  expect(seen.map((e: string) => e.split(' ')[0])).toEqual(['created', 'away', 'linked']);
+  // And bob's signals to the reloading page were held, not failed: every one was delivered.
+  expect(Object.values(bobSent).every((outcome) => outcome === 'ok')).toBe(true);
+  expect(aliceGot).toEqual(Object.keys(bobSent).sort((x, y) => Number(x) - Number(y)));
+}
 
 /** Polls the reloaded page until its outbox outcomes stop changing and all are in. */
 async function waitForOutbox(page: PageDriver): Promise<ReloadState['outbox']> {
