@@ -1,3 +1,4 @@
+import { vi } from 'vitest';
 import { initSession, createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type Session, type SignalEvent } from '../../src/index.js';
 
 /** Sessions joined to one in-memory session, each with a log of the signals it received. */
@@ -55,4 +56,16 @@ export async function rejection(promise: Promise<unknown>): Promise<any> {
     return error;
   }
   throw new Error('expected the promise to reject, but it resolved');
+}
+
+/**
+ * With fake timers: advance the clock in 10 ms steps (awaiting what each step starts) until
+ * `check` holds; fail naming `what` after `limitMs` of fake time. (`vi.waitFor` would poll on
+ * the real clock too, so a minute of fake time would take a minute.)
+ */
+export async function advanceUntil(check: () => boolean, what: string, limitMs = 60_000): Promise<void> {
+  for (let t = 0; !check(); t += 10) {
+    if (t > limitMs) throw new Error(`still waiting for ${what} after ${limitMs} ms of fake time`);
+    await vi.advanceTimersByTimeAsync(10);
+  }
 }
