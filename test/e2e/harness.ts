@@ -131,6 +131,7 @@ export async function waitInPage<A>(
 export interface PageState {
   created: { id: string; data: string }[];
   destroyed: { id: string; reason: string }[];
+  links: { id: string; state: 'away' | 'linked' }[];
   signals: { type: string; data: string; from: string; fromData: string; fromIsConnection: boolean }[];
   typed: Record<string, { type: string; data: string; from: string }[]>;
   sessionEvents: string[];
@@ -330,6 +331,11 @@ export class TestPage<P extends PageDriver | Page = Page> {
   async close(): Promise<void> {
     await this.driver.close();
   }
+
+  /** Closes the page as a user closes its tab (its `pagehide` runs: the library says goodbye). */
+  async closeTab(): Promise<void> {
+    await this.driver.closeTab();
+  }
 }
 
 /** A TestPage opened in an EngineBrowser (either engine). */
@@ -341,19 +347,26 @@ export interface PageSpec {
   name: string;
 }
 
+export interface MeshFormOptions {
+  /** connect all pages at once instead of one after another */
+  concurrent?: boolean;
+  /** options of every page's `initSession` (e.g. `{ persist: false }`) */
+  sessionOptions?: object;
+}
+
 /**
  * Opens one page per spec (each in its own browser, so one mesh can mix engines) and connects
  * them (one after another in the given order — the first is the introducer — or all at once),
  * then waits until every page sees every other.
  */
-export function formMeshOf(server: RunningServer, sessionId: string, specs: PageSpec[], options: { concurrent?: boolean } = {}): Promise<TestPage<PageDriver>[]> {
+export function formMeshOf(server: RunningServer, sessionId: string, specs: PageSpec[], options: MeshFormOptions = {}): Promise<TestPage<PageDriver>[]> {
   return openAndConnect(server, sessionId, specs, options) as Promise<TestPage<PageDriver>[]>;
 }
 
 /** `formMeshOf` with every page in one browser (a Playwright Browser gives Playwright pages). */
-export function formMesh(browser: Browser, server: RunningServer, sessionId: string, names: string[], options?: { concurrent?: boolean }): Promise<TestPage<Page>[]>;
-export function formMesh(browser: EngineBrowser, server: RunningServer, sessionId: string, names: string[], options?: { concurrent?: boolean }): Promise<TestPage<PageDriver>[]>;
-export function formMesh(browser: AnyBrowser, server: RunningServer, sessionId: string, names: string[], options: { concurrent?: boolean } = {}) {
+export function formMesh(browser: Browser, server: RunningServer, sessionId: string, names: string[], options?: MeshFormOptions): Promise<TestPage<Page>[]>;
+export function formMesh(browser: EngineBrowser, server: RunningServer, sessionId: string, names: string[], options?: MeshFormOptions): Promise<TestPage<PageDriver>[]>;
+export function formMesh(browser: AnyBrowser, server: RunningServer, sessionId: string, names: string[], options: MeshFormOptions = {}) {
   return openAndConnect(server, sessionId, names.map((name) => ({ browser, name })), options);
 }
 
@@ -361,11 +374,11 @@ async function openAndConnect(
   server: RunningServer,
   sessionId: string,
   specs: { browser: AnyBrowser; name: string }[],
-  { concurrent = false } = {},
+  { concurrent = false, sessionOptions = {} }: MeshFormOptions = {},
 ): Promise<TestPage<PageDriver | Page>[]> {
   const pages = await Promise.all(specs.map(({ browser, name }) => TestPage.open(browser, server, name)));
-  if (concurrent) await Promise.all(pages.map((page) => page.connect(sessionId, server)));
-  else for (const page of pages) await page.connect(sessionId, server);
+  if (concurrent) await Promise.all(pages.map((page) => page.connect(sessionId, server, sessionOptions)));
+  else for (const page of pages) await page.connect(sessionId, server, sessionOptions);
   const ids = pages.map((p) => p.id);
   await Promise.all(pages.map((p) => p.waitForLive(ids, Math.max(WAIT_MS, specs.length * 6_000))));
   return pages;
