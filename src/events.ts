@@ -16,7 +16,11 @@ export type EventMap = Record<string, object>;
 /** Handlers by event name, for `on({ … })`. */
 export type HandlerMap<E extends EventMap> = { [K in keyof E]?: (event: E[K]) => void };
 
-function report(error: unknown): void {
+/**
+ * Reports an app callback's exception the way the platform reports an uncaught one, without
+ * breaking the caller's loop: `reportError` where it exists, else a throw on a fresh task.
+ */
+export function reportError(error: unknown): void {
   if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
   else setTimeout(() => { throw error; });
 }
@@ -77,7 +81,7 @@ export class Emitter<E extends EventMap> {
       try {
         listener.fn.call(listener.context, event);
       } catch (error) {
-        report(error);
+        reportError(error);
       }
     }
   }

@@ -11,6 +11,8 @@
  *   a reason when it cannot be used), calls `onInviteReply(reply)`, waits for the inviter to enter
  *   that reply (up to `inviteReplyTimeout`), then joins through the inviter as after a PeerJS dial.
  */
+import { reportError } from './events.js';
+import { ErrorCode, SignalError } from './signal/errors.js';
 import type { BootstrapChannel } from './bootstrap/types.js';
 import { InviteDoor, InviteError, answerInvite, readInvite, INVITE_DEFAULTS, type InviteAnswer } from './bootstrap/invite.js';
 import { InviteEntryBootstrap } from './bootstrap/invite-entry.js';
@@ -195,6 +197,8 @@ class InviteEntryTransport implements ChannelServer {
       bootstrap.joined();
       return joined;
     } catch (error) {
+      // A refused proof of the session secret is not the invite's fault: 1004, as through a PeerServer.
+      if (error instanceof SignalError && error.code === ErrorCode.AUTHENTICATION_ERROR) throw error;
       if (channel) throw new InviteError('timeout', `the inviter's page opened the link but did not let this page into the mesh (${(error as Error)?.message ?? error})`);
       throw error;
     }
@@ -239,6 +243,6 @@ function reportErrors(run: () => void): void {
   try {
     run();
   } catch (error) {
-    if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+    reportError(error);
   }
 }

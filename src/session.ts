@@ -19,7 +19,7 @@
  * the transport giving up forgets them; a failed `connect()` keeps them for a retry.
  */
 import { Connection, MAX_CONNECTION_DATA_CHARS, type ConnectionInfo } from './connection.js';
-import { Delivery } from './delivery/delivery.js';
+import { Delivery, MAX_SIGNALS_IN_FLIGHT } from './delivery/delivery.js';
 import type { StoredSignal } from './delivery/outbox.js';
 import { Continuity, type Ending } from './identity/continuity.js';
 import type { Persistence } from './identity/store.js';
@@ -109,6 +109,8 @@ export class Session extends Emitter<SessionEvents> {
   /** Ids that were members and left, so a signal to them is 404, not 400. */
   readonly #departed = new Set<string>();
   #queued: QueuedSignal[] = [];
+  /** Signal frames received while connecting: [from, frame], delivered after `sessionConnected`. */
+  #early: [string, unknown][] = [];
   /**
    * A closing tab says goodbye: otherwise its peers only notice after the heartbeat timeout
    * (seconds), because browsers tear down peer connections without telling the other side.
@@ -221,7 +223,12 @@ export class Session extends Emitter<SessionEvents> {
     if (typeof data !== 'string' || data.length > MAX_CONNECTION_DATA_CHARS) {
       return Promise.reject(new SignalError(ErrorCode.INVALID_PARAMETER, `connect data must be a string of at most ${MAX_CONNECTION_DATA_CHARS} characters`));
     }
-    const transport = this.#options.transport(this.sessionId);
+    let transport: Transport;
+    try {
+      transport = this.#options.transport(this.sessionId);
+    } catch (cause) {
+      return Promise.reject(new SignalError(ErrorCode.CONNECT_FAILED, `could not create the transport for session ${this.sessionId}: ${(cause as Error)?.message ?? cause}`));
+    }
     this.#state = 'connecting';
     this.#transport = transport;
     globalThis.addEventListener?.('pagehide', this.#onPageHide);
@@ -245,6 +252,7 @@ export class Session extends Emitter<SessionEvents> {
         // As OpenTok does: connectionCreated for one's own connection, then for everyone present.
         this.emit('connectionCreated', { type: 'connectionCreated', target: this, connection: self });
         for (const connection of others) this.#announce(connection);
+        this.#receiveEarly(transport);
       },
       (cause: unknown) => {
         if (this.#transport === transport) this.#teardown('networkDisconnected', false, 'failed');
@@ -314,17 +322,38 @@ export class Session extends Emitter<SessionEvents> {
     };
   }
 
-  /** A frame from a peer: over its signal budget → 429 nak, not dispatched; else to Delivery. */
+  /**
+   * A frame from a peer: over its signal budget → 429 nak, not dispatched; else to Delivery.
+   * Signals that arrive while connecting wait (unacknowledged) until the app has heard
+   * `sessionConnected`; a retransmission of one already dispatched costs no budget (a 429 for
+   * it would fail a signal that was delivered).
+   */
   #receive(transport: Transport, from: string, frame: unknown): void {
     const id = signalFrameId(frame);
+    if (id !== undefined && this.#state === 'connecting') {
+      // Bounded like the sender's own window; past it, the sender hears 429 and may retry.
+      if (this.#early.length < MAX_SIGNALS_IN_FLIGHT) this.#early.push([from, frame]);
+      else transport.send(from, rateLimitedNak(id, this.#options.maxSignalsPerSecond));
+      return;
+    }
     const member = this.#members.get(from);
-    if (id !== undefined && member && !this.#rateLimit.take(from)) {
+    if (id !== undefined && member && !this.#delivery!.dispatchedAlready(from, id) && !this.#rateLimit.take(from)) {
       const nak = rateLimitedNak(id, this.#options.maxSignalsPerSecond);
       transport.send(from, nak);
       this.#peerError(member, `signal refused with 429: ${nak.reason}`);
       return;
     }
     this.#delivery!.receive(from, frame);
+  }
+
+  /** Delivers the signals that arrived while connecting, now that the app knows it is connected. */
+  #receiveEarly(transport: Transport): void {
+    const early = this.#early;
+    this.#early = [];
+    for (const [from, frame] of early) {
+      if (this.#transport !== transport) return; // a listener disconnected
+      this.#receive(transport, from, frame);
+    }
   }
 
   /** Emits `peerError`, at most 10 a second per source; the next one says how many were held back. */
@@ -445,6 +474,7 @@ export class Session extends Emitter<SessionEvents> {
     this.#away.clear();
     const queued = this.#queued;
     this.#queued = [];
+    this.#early = []; // never acknowledged: their senders hear 404 or 408
     for (const item of queued) item.reject(new SignalError(ErrorCode.NOT_CONNECTED, 'the session disconnected while reconnecting', item.signal));
     this.#members.clear();
     this.#announced.clear();

@@ -8,13 +8,32 @@
  * |------------------|------------------------------------|---------------------------|
  * | idle             | ack sent at once → batching        | —                         |
  * | batching         | id added to the batch              | batch sent (if any) → idle |
+ *
+ * "The next task" is a MessageChannel message where there is one: a hidden tab clamps
+ * `setTimeout(0)` to a second or more, which would hold a burst's acks (and the sender's
+ * completions) that long.
  */
 import { ackFrame, type DeliveryFrame } from '../wire/signal-frames.js';
+
+/** Runs `task` on the next task, unthrottled in a hidden tab. Returns a cancel function. */
+function nextTask(task: () => void): () => void {
+  if (typeof MessageChannel !== 'function') {
+    const timer = setTimeout(task, 0);
+    return () => clearTimeout(timer);
+  }
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => {
+    channel.port1.close();
+    task();
+  };
+  channel.port2.postMessage(null);
+  return () => channel.port1.close();
+}
 
 export class AckBatcher {
   /** Per sender: ids to acknowledge in one frame on the next task. */
   readonly #batches = new Map<string, number[]>();
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #cancel: (() => void) | undefined;
 
   constructor(private readonly route: (to: string, frame: DeliveryFrame) => void) {}
 
@@ -26,13 +45,13 @@ export class AckBatcher {
     }
     this.route(fromId, ackFrame(id));
     this.#batches.set(fromId, []);
-    this.#timer ??= setTimeout(this.flush, 0);
+    this.#cancel ??= nextTask(this.flush);
   }
 
-  /** Sends every batch now and clears the timer (also what a closing session does). */
+  /** Sends every batch now and cancels the next-task flush (also what a closing session does). */
   readonly flush = (): void => {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#cancel?.();
+    this.#cancel = undefined;
     const batches = [...this.#batches];
     this.#batches.clear();
     for (const [to, ids] of batches) {

@@ -33,6 +33,9 @@ import { decodeDeliveryFrame, signalFrame, type DeliveryFrame, type SignalFrame 
 import { AckBatcher } from './acks.js';
 import type { StoredSignal } from './outbox.js';
 
+/** Deadlines run on a monotonic clock: a wall clock set back would delay a 408 by the jump. */
+const now = (): number => performance.now();
+
 /** Most signals awaiting acknowledgement at once; one more fails with 429. */
 export const MAX_SIGNALS_IN_FLIGHT = 4096;
 /** Senders whose high-water mark a receiver keeps (the least recently heard is forgotten first). */
@@ -60,7 +63,7 @@ export interface DeliveryDeps {
 
 interface TargetState {
   connection: Connection;
-  /** When this target's ack clock runs out (ms, Date.now clock); undefined while held. */
+  /** When this target's ack clock runs out (ms, `now()`: monotonic); undefined while held. */
   deadlineMs: number | undefined;
   /** Ack time left for this target while its clock is stopped. */
   remainingMs: number;
@@ -101,14 +104,15 @@ export class Delivery {
     for (const [sender, mark] of deps.seen ?? []) this.#seen.set(sender, mark);
   }
 
-  /** Signals still awaiting acknowledgement. */
-  get inFlight(): number {
-    return this.#pending.size;
-  }
-
   /** The id the next signal gets (persisted so a reload never repeats one). */
   get nextId(): number {
     return this.#nextId;
+  }
+
+  /** True when signal `id` from `fromId` was dispatched already (a retransmission). */
+  dispatchedAlready(fromId: string, id: number): boolean {
+    const mark = this.#seen.get(fromId);
+    return mark !== undefined && id <= mark;
   }
 
   /** Receiver high-water marks, to keep across a reload of this page. */
@@ -160,7 +164,7 @@ export class Delivery {
       const targets = known.filter((c): c is Connection => c !== undefined);
       const view = { type: stored.type, data: stored.data, to: stored.to };
       const pending = this.#start(signalFrame(stored.id, stored.type, stored.data), targets, view, (error) => outcome(stored, error));
-      const deadlineMs = Date.now() + this.#deps.ackTimeoutMs;
+      const deadlineMs = now() + this.#deps.ackTimeoutMs;
       for (const id of stored.to) {
         if (pending.waiting.has(id)) continue;
         pending.waiting.set(id, { connection: new Connection(id, 0, ''), deadlineMs, remainingMs: this.#deps.ackTimeoutMs, absent: true });
@@ -187,10 +191,14 @@ export class Delivery {
     }
     const frame = decoded.frame;
     switch (frame.t) {
-      case 'sig':
-        if (this.#firstTime(fromId, frame.id)) this.#deps.dispatch(from, frame.type, frame.data);
+      case 'sig': {
+        const first = this.#firstTime(fromId, frame.id);
+        // Acknowledged before the app sees it: a listener that calls disconnect() closes this
+        // Delivery, and the ack must already be on its way (the signal was delivered).
         this.#acks.ack(fromId, frame.id);
+        if (first) this.#deps.dispatch(from, frame.type, frame.data);
         return;
+      }
       case 'ack':
         this.#answer(fromId, frame.id, null);
         if (frame.ids) for (const more of frame.ids) this.#answer(fromId, more, null);
@@ -237,11 +245,11 @@ export class Delivery {
 
   /** Stops the ack clock of every signal waiting for `connectionId`, keeping the time left. */
   #stopClocks(connectionId: string): void {
-    const now = Date.now();
+    const at = now();
     for (const pending of this.#pending.values()) {
       const state = pending.waiting.get(connectionId);
       if (state?.deadlineMs !== undefined && !state.absent) {
-        state.remainingMs = Math.max(0, state.deadlineMs - now);
+        state.remainingMs = Math.max(0, state.deadlineMs - at);
         state.deadlineMs = undefined;
       }
     }
@@ -308,7 +316,7 @@ export class Delivery {
       if (!this.#away.has(to)) this.#fail(id, to, ErrorCode.NOT_FOUND, `no open link to connection ${to}`);
       return false;
     }
-    state.deadlineMs = Date.now() + state.remainingMs;
+    state.deadlineMs = now() + state.remainingMs;
     this.#arm(state.deadlineMs);
     return true;
   }
@@ -321,8 +329,7 @@ export class Delivery {
 
   /** True when `id` is above the sender's high-water mark (and raises the mark). */
   #firstTime(fromId: string, id: number): boolean {
-    const mark = this.#seen.get(fromId);
-    if (mark !== undefined && id <= mark) return false;
+    if (this.dispatchedAlready(fromId, id)) return false;
     this.#seen.delete(fromId); // re-insert: the most recently heard goes last
     this.#seen.set(fromId, id);
     if (this.#seen.size > MAX_TRACKED_SENDERS) this.#seen.delete(this.#seen.keys().next().value!);
@@ -357,20 +364,20 @@ export class Delivery {
     if (this.#timer !== undefined && this.#timerAt <= deadlineMs) return;
     clearTimeout(this.#timer);
     this.#timerAt = deadlineMs;
-    this.#timer = setTimeout(this.#expire, Math.max(0, deadlineMs - Date.now()));
+    this.#timer = setTimeout(this.#expire, Math.max(0, deadlineMs - now()));
   }
 
   /** Fails every target whose clock ran out, then re-arms for the earliest clock still running. */
   readonly #expire = (): void => {
     this.#timer = undefined;
     this.#timerAt = Infinity;
-    const now = Date.now();
+    const at = now();
     const expired: [number, string][] = [];
     let next = Infinity;
     for (const [id, pending] of this.#pending) {
       for (const [connectionId, state] of pending.waiting) {
         if (state.deadlineMs === undefined) continue;
-        if (state.deadlineMs <= now) expired.push([id, connectionId]);
+        if (state.deadlineMs <= at) expired.push([id, connectionId]);
         else next = Math.min(next, state.deadlineMs);
       }
     }

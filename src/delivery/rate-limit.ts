@@ -25,7 +25,7 @@ export interface RateLimitOptions {
   ratePerSecond: number;
   /** Signals allowed at once after a quiet spell (default: one second's worth, at least 1). */
   burst?: number;
-  /** Clock in ms (default `Date.now`); tests pass a fake. */
+  /** Clock in ms (default `performance.now`: monotonic); tests pass a fake. */
   now?: () => number;
 }
 
@@ -51,7 +51,7 @@ export class InboundRateLimit {
     if (!(options.ratePerSecond > 0 && Number.isFinite(options.ratePerSecond))) throw new RangeError(`ratePerSecond must be positive and finite, not ${options.ratePerSecond}`);
     this.ratePerSecond = options.ratePerSecond;
     this.burst = Math.max(1, options.burst ?? Math.ceil(options.ratePerSecond));
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   /** Spends one token of `connectionId`; false when it has none left (refuse the signal). */
@@ -124,7 +124,7 @@ export class EventThrottle {
   constructor(options: ThrottleOptions = {}) {
     this.#perWindow = options.perWindow ?? DEFAULT_ERRORS_PER_WINDOW;
     this.#windowMs = options.windowMs ?? DEFAULT_ERROR_WINDOW_MS;
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? (() => performance.now());
   }
 
   admit(source: string): ThrottleVerdict {

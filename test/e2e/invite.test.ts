@@ -203,3 +203,34 @@ describe('mixed: PeerServer pages and invited pages', () => {
     expect(await r!.send({ to: q!.id, type: 'hi', data: 'found you' })).toEqual({ ok: true });
   });
 });
+
+describe('a session with a secret, joined by invite', () => {
+  let pages: TestPage[] = [];
+  afterAll(async () => {
+    await Promise.all(pages.map((p) => p.close()));
+  });
+
+  it('the right secret joins; a wrong one reaches the inviter but fails with 1004 and is never a Connection', async () => {
+    const session = sessionName('secret-invite');
+    const [a, b, m] = (await Promise.all(['amy', 'ben', 'mallory'].map((n) => openPage(n)))) as [TestPage, TestPage, TestPage];
+    pages = [a, b, m];
+    await a.connect(session, host, { bootstrap: 'invite', secret: 'correct horse battery' });
+    await joinByInvite(a, b, session, { secret: 'correct horse battery' });
+    await Promise.all([a, b].map((p) => p.waitForLive([a.id, b.id])));
+
+    // Mallory holds a real invite (the link opens), but not the secret: the link's proof fails.
+    const { code } = await makeInvite(a);
+    const reply = await startJoin(m, session, code, { secret: 'correct horse batter' });
+    expect(reply, 'mallory made a reply').toBeTruthy();
+    await a.page.evaluate((r) => inv.accept(r), reply!); // whatever it says: the proof decides
+    const refused = await joinOutcome(m);
+    expect(refused, refused.message).toMatchObject({ ok: false, code: 1004, name: 'OT_AUTHENTICATION_ERROR' });
+
+    expect(await a.send({ type: 'members', data: 'only' })).toEqual({ ok: true });
+    for (const p of [a, b]) {
+      expect((await p.liveIds()).sort(), p.name).toEqual([a.id, b.id].sort());
+      expect((await p.state()).created.map((c) => c.data), p.name).not.toContain('mallory');
+    }
+    expect((await m.state()).signals.map((s) => s.data)).toEqual([]);
+  });
+});
