@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventThrottle, InboundRateLimit, MAX_TRACKED_CONNECTIONS } from '../../src/delivery/rate-limit.js';
+import { EventThrottle, InboundRateLimit } from '../../src/delivery/rate-limit.js';
 
 /** A clock the test moves by hand. */
 function clock(start = 1_000_000) {
@@ -39,13 +39,13 @@ describe('InboundRateLimit', () => {
     expect(accepted).toBeLessThanOrEqual(501);
   });
 
-  it('defaults the burst to one second of the rate, and bounds what it tracks', () => {
+  it('defaults the burst to one second of the rate, and tracks at most 4096 connections', () => {
     const limit = new InboundRateLimit({ ratePerSecond: 4, now: clock().now });
     expect(limit.burst).toBe(4);
-    for (let i = 0; i < MAX_TRACKED_CONNECTIONS + 100; i++) limit.take(`peer-${i}`);
-    expect(limit.size).toBe(MAX_TRACKED_CONNECTIONS);
-    limit.forget(`peer-${MAX_TRACKED_CONNECTIONS + 99}`);
-    expect(limit.size).toBe(MAX_TRACKED_CONNECTIONS - 1);
+    for (let i = 0; i < 4096 + 100; i++) limit.take(`peer-${i}`);
+    expect(limit.size).toBe(4096);
+    limit.forget(`peer-${4096 + 99}`);
+    expect(limit.size).toBe(4095);
   });
 
   it('refuses a rate that is not positive and finite', () => {
