@@ -1,10 +1,10 @@
 /**
  * The bounds that keep a session's memory finite, each checked at its edge (the last value kept,
  * the first one over), so that removing or moving a bound fails a test: signals awaiting
- * acknowledgement (4096), senders a receiver de-duplicates (4096) and departed connections a
- * session remembers (4096). The numbers are written out, not imported: they are promises.
+ * acknowledgement (4096), signals one sender may send at once by default (2000), senders a
+ * receiver de-duplicates (4096) and departed connections a session remembers (4096). The numbers are written out, not imported: they are promises.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Connection } from '../../src/connection.js';
 import { Delivery } from '../../src/delivery/delivery.js';
 import { createMemoryNetwork, initSession, type Session } from '../../src/index.js';
@@ -38,6 +38,23 @@ describe('signals awaiting acknowledgement', () => {
     expect(outcomes.filter((o) => o !== 'ok')).toEqual([]);
     expect(received.get(b)).toHaveLength(4096);
     await expect(a.signal({ to: toB, data: 'room again' })).resolves.toBeUndefined();
+  });
+});
+
+describe('signals taken from one sender', () => {
+  it('by default a receiver takes a burst of 2000 from one sender; the 2001st gets 429', async () => {
+    const { sessions, received } = await joinRoom(2);
+    const [a, b] = sessions as [Session, Session];
+    const toB = connectionOf(a, b);
+    vi.useFakeTimers({ toFake: ['performance'] }); // the rate limit's clock stands still: no refill
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 2001 }, (_, i) => a.signal({ to: toB, data: `${i}` })));
+      const refused = results.flatMap((r, i) => (r.status === 'rejected' ? [`${i}: ${(r.reason as { code: number }).code}`] : []));
+      expect(refused).toEqual(['2000: 429']);
+      expect(received.get(b)).toHaveLength(2000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
