@@ -2,9 +2,11 @@
  * The bounds that keep a session's memory finite, each checked at its edge (the last value kept,
  * the first one over), so that removing or moving a bound fails a test: signals awaiting
  * acknowledgement (4096), signals one sender may send at once by default (2000), senders a
- * receiver de-duplicates (4096) and departed connections a session remembers (4096). The numbers are written out, not imported: they are promises.
+ * receiver de-duplicates (4096), departed connections a session remembers (4096) and keys
+ * derived from a secret kept per page (8). The numbers are written out, not imported: they are promises.
  */
 import { describe, expect, it, vi } from 'vitest';
+import { deriveSessionKey } from '../../src/auth/session-key.js';
 import { Connection } from '../../src/connection.js';
 import { Delivery } from '../../src/delivery/delivery.js';
 import { createMemoryNetwork, initSession, type Session } from '../../src/index.js';
@@ -149,5 +151,17 @@ describe('departed connections', () => {
     const remembered = await rejection(a.signal({ to: seen[1], data: 'x' }));
     expect([remembered.code, remembered.message]).toEqual([404, 'connection visitor-1 is no longer connected to the session']);
     a.disconnect();
+  });
+});
+
+describe('keys derived from a secret', () => {
+  it('the last 8 derivations are kept (the same promise again); a 9th drops the oldest', async () => {
+    const derive = (i: number) => deriveSessionKey('correct horse', `bounds-cache-${i}`);
+    const first = Array.from({ length: 8 }, (_, i) => derive(i));
+    expect(derive(0)).toBe(first[0]); // 8 kept
+    const ninth = derive(8);
+    const again = derive(0); // dropped: derived anew
+    expect(again).not.toBe(first[0]);
+    await Promise.all([...first, ninth, again]); // let the stretches finish inside the test
   });
 });
