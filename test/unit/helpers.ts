@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import { initSession, createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type Session, type SignalEvent } from '../../src/index.js';
 
 /** Sessions joined to one in-memory session, each with a log of the signals it received. */
@@ -26,10 +26,7 @@ export async function joinRoom(count: number, options: MemoryNetworkOptions & { 
     sessions.push(session);
   }
   // With a latency, earlier members hear of later ones a little later: wait for a full mesh.
-  for (let waited = 0; sessions.some((s) => s.connections.length < count - 1); waited++) {
-    if (waited > 1000) throw new Error(`room of ${count} did not form a full mesh`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
+  await expect.poll(() => sessions.every((s) => s.connections.length === count - 1), { message: `a room of ${count} to form a full mesh`, timeout: 2_000, interval: 1 }).toBe(true);
   await settle();
   return { network, sessions, received };
 }
