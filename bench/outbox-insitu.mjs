@@ -62,3 +62,5 @@ try {
   await browser.close();
   await server.close();
 }
+// The app server keeps the PeerServer's housekeeping timers running after close(): end here.
+process.exit(0);

@@ -32,7 +32,10 @@ export interface RunningServer {
   peerPath: string;
   key: string;
   server: Server;
-  /** Ends every socket and the PeerServer's timers; resolves once closed. Safe to call twice. */
+  /**
+   * Ends every socket and the HTTP server; resolves once closed. Safe to call twice. The
+   * PeerServer's housekeeping timers (`peer` has no stop) run until the process exits.
+   */
   close(): Promise<void>;
 }
 

@@ -6,8 +6,12 @@
  * const server = await startServer({ host: '127.0.0.1', port: 0 });
  * console.log(server.url);   // http://127.0.0.1:41234/   → redirects to /demo/
  * await server.close();
+ *
+ * `close()` ends every socket and the HTTP server. `peer` 1.0.2 has no stop method: its two
+ * housekeeping loops (message expiry, dead-client check) re-arm a timer until the process exits,
+ * so a process that should end after `close()` exits itself (as `start.mjs` does); tests run
+ * this server in a child process they kill (`test/integration/helpers/peer-server-app.ts`).
  */
-import { createHook, executionAsyncResource } from 'node:async_hooks';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
@@ -40,36 +44,6 @@ export const MAX_WS_PAYLOAD_BYTES = 128 * 1024;
  */
 export const MAX_WS_MESSAGES_PER_SECOND = 500;
 export const MAX_WS_BYTES_PER_SECOND = 4 * 1024 * 1024;
-
-/**
- * `peer` 1.0.2 has no stop method: its two housekeeping loops (message expiry, dead-client check)
- * re-arm a `setTimeout` forever and keep Node alive. Every timer created while mounting a
- * PeerServer — and, through async context, every re-armed one — is recorded against that server,
- * so `close()` can clear the pending one and the loop ends.
- */
-const TIMER_OWNER = Symbol('mesh-signal peer-server timers');
-/** asyncId → the owner set of a recorded timer, to forget it once it fired. */
-const recordedTimers = new Map();
-let hookUsers = 0;
-const timerHook = createHook({
-  init(asyncId, type, _triggerId, resource) {
-    if (type !== 'Timeout') return;
-    // `executionAsyncResource()` is the context creating the timer: the mount call (tagged
-    // below) or a timer callback of the loop, whose Timeout carries the tag on.
-    const owner = executionAsyncResource()?.[TIMER_OWNER];
-    if (owner) {
-      resource[TIMER_OWNER] = owner;
-      owner.add(resource);
-      recordedTimers.set(asyncId, { owner, resource });
-    }
-  },
-  destroy(asyncId) {
-    const entry = recordedTimers.get(asyncId);
-    if (!entry) return;
-    recordedTimers.delete(asyncId);
-    entry.owner.delete(entry.resource);
-  },
-});
 
 /**
  * Closes a socket that sends more than its budget of messages or bytes (token buckets refilled
@@ -159,20 +133,7 @@ export async function startServer({
   peerServer.on('disconnect', (client) => log(`peer left     ${client.getId()}`));
   peerServer.on('error', (error) => log(`peer server error: ${error?.message ?? error}`));
 
-  // Mounting starts the PeerServer's loops: tag the context so their timers are recorded.
-  const timers = new Set();
-  hookUsers += 1;
-  if (hookUsers === 1) timerHook.enable();
-  const mountContext = executionAsyncResource();
-  const hadTag = Object.prototype.hasOwnProperty.call(mountContext, TIMER_OWNER);
-  const previousTag = mountContext[TIMER_OWNER];
-  mountContext[TIMER_OWNER] = timers;
-  try {
-    app.use(peerPath, peerServer);
-  } finally {
-    if (hadTag) mountContext[TIMER_OWNER] = previousTag;
-    else delete mountContext[TIMER_OWNER];
-  }
+  app.use(peerPath, peerServer);
 
   app.get('/', (req, res) => {
     const query = req.originalUrl.includes('?') ? req.originalUrl.slice(req.originalUrl.indexOf('?')) : '';
@@ -198,10 +159,6 @@ export async function startServer({
   let closing;
   const close = () => {
     closing ??= new Promise((resolveClose) => {
-      for (const timer of timers) clearTimeout(timer);
-      timers.clear();
-      hookUsers -= 1;
-      if (hookUsers === 0) timerHook.disable();
       for (const client of wss?.clients ?? []) client.terminate();
       wss?.close();
       server.close(() => resolveClose());

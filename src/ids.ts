@@ -3,9 +3,8 @@
  * Why not crypto.randomUUID: it exists only in secure contexts, and an offline LAN session is
  * served over plain http from another machine. getRandomValues works everywhere.
  */
+import { hex } from './wire/bytes.js';
+
 export function randomId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  let id = '';
-  for (const b of bytes) id += b.toString(16).padStart(2, '0');
-  return id;
+  return hex(crypto.getRandomValues(new Uint8Array(16)));
 }

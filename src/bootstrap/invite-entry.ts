@@ -56,11 +56,6 @@ export class InviteEntryBootstrap implements Bootstrap {
     return this.member ? this.fallback?.dial() : undefined;
   }
 
-  release(): void {
-    this.holdingAlone = false;
-    this.fallback?.release();
-  }
-
   close(): void {
     this.holdingAlone = false;
     this.entry?.close();

@@ -23,6 +23,8 @@ import {
   type InviteCode, type InviteRejection,
 } from '../wire/invite-code.js';
 import type { BootstrapChannel } from './types.js';
+import { BufferedChannel } from './buffered-channel.js';
+import { TimerSet } from './timer-set.js';
 
 /** Why an invite step failed: `reason` tells which; `code`/`name` are OpenTok's. */
 export type InviteFailure = InviteRejection | 'timeout' | 'no-candidates' | 'closed' | 'not-connected';
@@ -97,7 +99,7 @@ export class InviteDoor {
   private readonly pending = new Map<string, Pending>();
   /** Ids already answered or expired, until their expiry (then a reply is refused as expired anyway). */
   private readonly spent = new Map<string, { expiresAtMs: number; why: 'used' | 'expired' }>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new TimerSet();
   private readonly linking = new Set<RTCPeerConnection>();
   private closed = false;
 
@@ -119,7 +121,7 @@ export class InviteDoor {
       const inviteId = newInviteId();
       const expiresAtMs = Date.now() + expiresInMs;
       const code = await encodeInviteCode({ kind: 'invite', sessionId: this.options.sessionId, inviteId, expiresAtMs, ice });
-      const timer = this.after(expiresInMs, () => this.expire(inviteId));
+      const timer = this.timers.after(expiresInMs, () => this.expire(inviteId));
       this.pending.set(inviteId, { pc, channel, offerSdp: sdp, expiresAtMs, timer });
       return { code, inviteId, expiresAtMs };
     } catch (error) {
@@ -144,13 +146,13 @@ export class InviteDoor {
       throw new InviteError('unknown', 'reply refused: it answers an invite this page did not make (or made before a reload)');
     }
     this.pending.delete(inviteId);
-    this.cancel(entry.timer);
+    this.timers.cancel(entry.timer);
     this.spend(inviteId, entry.expiresAtMs, 'used');
     const linkTimeoutMs = this.options.linkTimeoutMs ?? INVITE_DEFAULTS.linkTimeoutMs;
     this.linking.add(entry.pc);
     try {
       await entry.pc.setRemoteDescription({ type: 'answer', sdp: sdpFromIce(ice, midOf(entry.offerSdp) ?? '0') });
-      await opened(entry.channel, linkTimeoutMs, (run, ms) => this.after(ms, run), (t) => this.cancel(t));
+      await opened(entry.channel, linkTimeoutMs, this.timers);
       if (this.closed) throw new InviteError('closed', 'the session disconnected while the invite link was opening');
       return new DataChannelBootstrap(entry.pc, entry.channel);
     } catch (error) {
@@ -171,7 +173,6 @@ export class InviteDoor {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const p of this.pending.values()) p.pc.close();
     this.pending.clear();
@@ -191,21 +192,7 @@ export class InviteDoor {
   /** Remember a spent id for a while past its expiry (a late reply then reads "expired"). */
   private spend(inviteId: string, expiresAtMs: number, why: 'used' | 'expired'): void {
     this.spent.set(inviteId, { expiresAtMs, why });
-    this.after(Math.max(0, expiresAtMs - Date.now()) + 10 * 60_000, () => this.spent.delete(inviteId));
-  }
-
-  private after(ms: number, run: () => void): ReturnType<typeof setTimeout> {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      run();
-    }, ms);
-    this.timers.add(t);
-    return t;
-  }
-
-  private cancel(t: ReturnType<typeof setTimeout>): void {
-    clearTimeout(t);
-    this.timers.delete(t);
+    this.timers.after(Math.max(0, expiresAtMs - Date.now()) + 10 * 60_000, () => this.spent.delete(inviteId));
   }
 }
 
@@ -302,16 +289,11 @@ function gathered(pc: RTCPeerConnection, timeoutMs: number): Promise<string> {
 }
 
 /** Resolves when the channel opens; rejects (timeout/closed) otherwise. */
-function opened(
-  channel: RTCDataChannel,
-  timeoutMs: number,
-  after: (run: () => void, ms: number) => ReturnType<typeof setTimeout>,
-  cancel: (t: ReturnType<typeof setTimeout>) => void,
-): Promise<void> {
+function opened(channel: RTCDataChannel, timeoutMs: number, timers: TimerSet): Promise<void> {
   if (channel.readyState === 'open') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const finish = (error?: InviteError): void => {
-      cancel(timer);
+      timers.cancel(timer);
       channel.removeEventListener('open', onOpen);
       channel.removeEventListener('close', onClose);
       if (error) reject(error);
@@ -319,26 +301,22 @@ function opened(
     };
     const onOpen = (): void => finish();
     const onClose = (): void => finish(new InviteError('timeout', 'the invite link closed before it opened'));
-    const timer = after(() => finish(new InviteError('timeout', `the link to the newcomer did not open within ${Math.round(timeoutMs / 1000)} s of entering the reply: its page may have given up or the devices cannot reach each other; make a new invite`)), timeoutMs);
+    const timer = timers.after(timeoutMs, () => finish(new InviteError('timeout', `the link to the newcomer did not open within ${Math.round(timeoutMs / 1000)} s of entering the reply: its page may have given up or the devices cannot reach each other; make a new invite`)));
     channel.addEventListener('open', onOpen);
     channel.addEventListener('close', onClose);
   });
 }
 
-type ChannelHandlers = { data(raw: unknown): void; closed(): void };
 /** Frames held for a listener that has not called `listen` yet. */
 const MAX_UNHEARD_FRAMES = 256;
 
 /** A BootstrapChannel over an invite's RTCDataChannel; closing it closes the peer connection. */
-export class DataChannelBootstrap implements BootstrapChannel {
-  private handlers: ChannelHandlers | undefined;
-  private unheard: unknown[] = [];
-  private closed = false;
-
+export class DataChannelBootstrap extends BufferedChannel {
   constructor(
     private readonly pc: RTCPeerConnection,
     private readonly dc: RTCDataChannel,
   ) {
+    super(MAX_UNHEARD_FRAMES);
     dc.addEventListener('message', (e: MessageEvent) => this.deliver(e.data));
     dc.addEventListener('close', () => this.remoteGone());
     pc.addEventListener('connectionstatechange', () => {
@@ -355,37 +333,10 @@ export class DataChannelBootstrap implements BootstrapChannel {
     }
   }
 
-  listen(handlers: ChannelHandlers): void {
-    if (this.closed) return handlers.closed();
-    this.handlers = handlers;
-    const unheard = this.unheard;
-    this.unheard = [];
-    for (const raw of unheard) {
-      if (this.closed) return;
-      handlers.data(raw);
-    }
-  }
-
   close(): void {
     if (this.closed) return;
-    this.closed = true;
-    this.handlers = undefined;
-    this.unheard = [];
+    this.markClosed();
     this.dc.close();
     this.pc.close();
-  }
-
-  private deliver(raw: unknown): void {
-    if (this.closed) return;
-    if (this.handlers) return this.handlers.data(raw);
-    if (this.unheard.length >= MAX_UNHEARD_FRAMES) return this.close();
-    this.unheard.push(raw);
-  }
-
-  private remoteGone(): void {
-    if (this.closed) return;
-    const handlers = this.handlers;
-    this.close();
-    handlers?.closed();
   }
 }

@@ -126,14 +126,10 @@ class MemoryBootstrap implements Bootstrap {
     return ours;
   }
 
-  release(): void {
-    if (this.holding) this.server.holds.delete(this.sessionId);
-  }
-
   close(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.release();
+    if (this.holding) this.server.holds.delete(this.sessionId);
     for (const [t, resolve] of this.waits) {
       clearTimeout(t);
       resolve();

@@ -10,6 +10,8 @@
  * session name alone then neither finds the introducer nor lets a stranger squat its id first.
  */
 
+import { hash53, hex } from '../wire/bytes.js';
+
 /** Session ids up to this many UTF-8 bytes are encoded whole; longer ones are hashed. */
 const MAX_ENCODED_BYTES = 48;
 
@@ -38,23 +40,4 @@ export function randomDialPeerId(): string {
   const bytes = new Uint8Array(12);
   crypto.getRandomValues(bytes);
   return `mj-${hex(bytes)}`;
-}
-
-function hex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
-/** cyrb53 (public domain): a fast 53-bit string hash, seeded. */
-function hash53(bytes: Uint8Array, seed: number): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (const b of bytes) {
-    h1 = Math.imul(h1 ^ b, 2654435761);
-    h2 = Math.imul(h2 ^ b, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }

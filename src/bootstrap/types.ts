@@ -46,8 +46,6 @@ export interface Bootstrap {
    * A client that lost its network polls this instead of claims, which hang much longer.
    */
   probe?(timeoutMs: number): Promise<boolean>;
-  /** Let go of the point (others may claim it at once) without closing dialled channels. */
-  release(): void;
-  /** Release, close every channel, clear every timer. Safe twice. */
+  /** Let go of the point, close every channel, clear every timer. Safe twice. */
   close(): void;
 }

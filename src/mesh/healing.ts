@@ -114,7 +114,7 @@ export class Healing {
 
   private armGrace(m: Member, graceMs: number): void {
     clearTimeout(m.graceTimer);
-    m.graceEndsAtMs = Date.now() + graceMs;
+    m.graceEndsAtMs = performance.now() + graceMs;
     m.graceTimer = setTimeout(() => this.graceEnded(m), graceMs);
   }
 
@@ -138,7 +138,7 @@ export class Healing {
     for (const m of [...this.host.members()]) {
       if (m.state !== 'away' || m.leaveReason !== 'networkDisconnected') continue;
       // Their grace ran (partly) while we were the one gone: give the re-link a fair window.
-      if ((m.graceEndsAtMs ?? 0) - Date.now() < windowMs) this.armGrace(m, windowMs);
+      if ((m.graceEndsAtMs ?? 0) - performance.now() < windowMs) this.armGrace(m, windowMs);
       if (m.pending) continue;
       const route = this.host.routeViaJoined(m.id);
       if (!route) continue;

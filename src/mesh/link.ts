@@ -47,6 +47,7 @@ export interface LinkOptions {
 export interface MeshLink {
   readonly state: LinkState;
   readonly initiator: boolean;
+  /** When anything last arrived (`performance.now()`: a clock set back does not fake silence). */
   readonly lastHeardAtMs: number;
   /** SHA-256 fingerprint of our certificate in this link's SDP, once open. */
   readonly localFingerprint: Uint8Array | undefined;
@@ -95,7 +96,7 @@ export const MAX_QUEUED_CHARS = 48 * 1024 * 1024;
 export class Link implements MeshLink {
   state: LinkState = 'connecting';
   /** When anything last arrived from the peer (for the heartbeat). */
-  lastHeardAtMs = Date.now();
+  lastHeardAtMs = performance.now();
   localFingerprint: Uint8Array | undefined;
   remoteFingerprint: Uint8Array | undefined;
   private readonly peer: SimplePeer.Instance;
@@ -139,7 +140,7 @@ export class Link implements MeshLink {
       clearTimeout(this.openTimer);
       clearSimplePeerIceTimer(this.peer);
       this.state = 'open';
-      this.lastHeardAtMs = Date.now();
+      this.lastHeardAtMs = performance.now();
       this.readFingerprints();
       // Messages straight from the RTCDataChannel: simple-peer's readable-stream path costs a
       // Buffer per message, push/addChunk/emit and a nextTick. (simple-peer has no public handle.)
@@ -147,7 +148,7 @@ export class Link implements MeshLink {
       if (channel) {
         channel.onmessage = (event: MessageEvent) => {
           if (this.state === 'closed') return;
-          this.lastHeardAtMs = Date.now();
+          this.lastHeardAtMs = performance.now();
           this.events?.data(event.data);
         };
         // Refill on the browser's signal, not on a 4 ms poll that lets the channel run dry between looks.
@@ -160,9 +161,11 @@ export class Link implements MeshLink {
       this.events?.open();
       this.pump();
     });
+    // Frames that arrive between the channel opening and simple-peer's 'connect' (it waits for
+    // ICE stats) come through simple-peer's stream: a peer's hello often does.
     this.peer.on('data', (raw: unknown) => {
       if (this.state === 'closed') return;
-      this.lastHeardAtMs = Date.now();
+      this.lastHeardAtMs = performance.now();
       this.events?.data(raw);
     });
     // An 'error' without a listener would throw out of the emitter; 'close' always follows it.
@@ -200,11 +203,6 @@ export class Link implements MeshLink {
     const remote = pc?.remoteDescription?.sdp;
     this.localFingerprint = local ? sdpFingerprint(local) : undefined;
     this.remoteFingerprint = remote ? sdpFingerprint(remote) : undefined;
-  }
-
-  /** Frames waiting for room in the channel's buffer. */
-  get queuedFrames(): number {
-    return this.queue.length - this.queueHead;
   }
 
   /**

@@ -54,7 +54,7 @@ export interface Member {
   /** The reason reported if the grace period ends (`clientDisconnected` after `m.bye back`). */
   leaveReason: LeaveReason;
   graceTimer?: ReturnType<typeof setTimeout>;
-  /** When the grace period ends (epoch ms), while away. */
+  /** When the grace period ends (`performance.now()` ms), while away. */
   graceEndsAtMs?: number;
   retryTimer?: ReturnType<typeof setTimeout>;
   /** Attempts made since the member was last linked (drives backoff). */

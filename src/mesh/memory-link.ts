@@ -53,7 +53,7 @@ export function createMemoryLinks(): MemoryLinks {
 
   class Impl implements MemoryLink {
     state: LinkState = 'connecting';
-    lastHeardAtMs = Date.now();
+    lastHeardAtMs = performance.now();
     remote: Impl | undefined;
     remoteFingerprint: Uint8Array | undefined;
     private muted = false;
@@ -127,7 +127,7 @@ export function createMemoryLinks(): MemoryLinks {
 
     receive(raw: unknown): void {
       if (this.state === 'closed' || this.muted) return;
-      this.lastHeardAtMs = Date.now();
+      this.lastHeardAtMs = performance.now();
       this.events?.data(raw);
     }
 
@@ -135,7 +135,7 @@ export function createMemoryLinks(): MemoryLinks {
       clearTimeout(this.openTimer);
       this.state = 'open';
       this.remoteFingerprint = this.remote?.localFingerprint;
-      this.lastHeardAtMs = Date.now();
+      this.lastHeardAtMs = performance.now();
       this.events?.open();
     }
 

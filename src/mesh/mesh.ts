@@ -192,7 +192,7 @@ export class Mesh {
       return undefined;
     }
     const auth = new LinkAuth({ linkKey: this.config.linkKey, role: initiator ? 'offerer' : 'answerer', localId: this.self.connectionId, remoteId: m.id });
-    const attempt: Attempt = { link: undefined as unknown as Attempt['link'], lid, initiator, route, startedAtMs: Date.now(), auth };
+    const attempt: Attempt = { link: undefined as unknown as Attempt['link'], lid, initiator, route, startedAtMs: performance.now(), auth };
     const createLink = this.config.createLink ?? createSimplePeerLink;
     // A re-link is retried rather than waited for: its offer may have found no relay.
     const linkTimeoutMs = m.state === 'away' ? Math.min(this.config.linkTimeoutMs, RELINK_ATTEMPT_TIMEOUT_MS) : this.config.linkTimeoutMs;
@@ -457,7 +457,7 @@ export class Mesh {
   }
 
   private heartbeat(): void {
-    const now = Date.now();
+    const now = performance.now();
     for (const m of [...this.members.values()]) {
       // An attempt whose channel opened but that never proved itself (no hello, or a silent
       // impostor) holds a peer connection: bounded by the link timeout like one that never opened.

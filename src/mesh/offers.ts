@@ -105,7 +105,7 @@ export class Offers {
       const ours = m.pending.initiator && m.pending.link.state === 'connecting';
       // Glare: both offered. The lower id's offer wins, so exactly one link remains; but a
       // re-offer of ours that got nowhere for a while yields to the away member's own offer.
-      const stale = m.state === 'away' && Date.now() - m.pending.startedAtMs > GLARE_WINDOW_MS;
+      const stale = m.state === 'away' && performance.now() - m.pending.startedAtMs > GLARE_WINDOW_MS;
       if (ours && this.selfId < peerId && !stale) return;
       this.host.log(`${peerId}: dropping our attempt ${m.pending.lid} for its offer ${frame.lid}`);
       m.pending.link.close();
@@ -142,7 +142,7 @@ export class Offers {
 
   private relay(frame: Extract<MeshFrame, { t: 'm.sdp' }>, sourceId: string): void {
     if (frame.from !== sourceId) return this.host.fault(sourceId, 'm.sdp to relay names another sender');
-    const now = Date.now();
+    const now = performance.now();
     let budget = this.relayCounts.get(sourceId);
     if (!budget || now - budget.windowStartMs > RELAY_WINDOW_MS) {
       // Sources that never joined (newcomers on our bootstrap channel) are not cleared by forget().

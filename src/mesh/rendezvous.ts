@@ -15,6 +15,7 @@
  */
 import type { ConnectionInfo } from '../connection.js';
 import type { Bootstrap, BootstrapChannel } from '../bootstrap/types.js';
+import { TimerSet } from '../bootstrap/timer-set.js';
 import { decodeMeshFrame, parseFrameBytes, type MeshFrame } from '../wire/mesh-frames.js';
 import type { TransportEvents } from '../transport/types.js';
 import type { Mesh, SdpRoute } from './mesh.js';
@@ -29,6 +30,23 @@ export interface RendezvousConfig {
   mergeWindowMs: number;
   /** The `debug` option. */
   log?: (line: string) => void;
+}
+
+/**
+ * What the mesh asks of the door it is built behind: the Rendezvous builds its Mesh and hands
+ * it itself as this (the mesh's hooks for the rendezvous point route here).
+ */
+export interface MeshDoor {
+  /** True while we hold the rendezvous point. */
+  readonly holding: boolean;
+  /** A route to a newcomer we introduce, for relaying its answers. */
+  joinerRoute(connectionId: string): SdpRoute | undefined;
+  /** A peer says it holds the point. */
+  introducerSeen(connectionId: string): void;
+  /** A member is away (maybe the introducer). */
+  memberAway(connectionId: string): void;
+  /** A member left (maybe the introducer). */
+  memberLeft(connectionId: string): void;
 }
 
 /** A channel to the introducer, after it answered with its members. */
@@ -52,12 +70,14 @@ const REJOIN_MAX_DELAY_MS = 1_000;
 const MAX_JOINERS = 64;
 
 /** The door of one member: entering, introducing others, taking over when the introducer goes. */
-export class Rendezvous {
+export class Rendezvous implements MeshDoor {
   /** Who we believe holds the rendezvous point (ourselves included). */
   introducerId: string | undefined;
+  /** The members we reach, built by `createMesh` behind this door. */
+  readonly mesh: Mesh;
   private readonly joiners = new Map<string, BootstrapChannel>();
   private readonly channels = new Set<BootstrapChannel>();
-  private readonly timers = new Set<ReturnType<typeof setTimeout>>();
+  private readonly timers = new TimerSet();
   /** Settles every wait in flight (sleep, handshake) so `close()` leaves no promise hanging. */
   private readonly wakers = new Set<() => void>();
   private successionRunning = false;
@@ -69,17 +89,19 @@ export class Rendezvous {
   constructor(
     private readonly self: ConnectionInfo,
     private readonly bootstrap: Bootstrap,
-    private readonly mesh: () => Mesh,
     private readonly events: TransportEvents,
     private readonly config: RendezvousConfig,
-  ) {}
+    createMesh: (door: MeshDoor) => Mesh,
+  ) {
+    this.mesh = createMesh(this);
+  }
 
   get holding(): boolean {
     return this.bootstrap.holding;
   }
 
   /**
-   * Keep trying until we are the introducer, or a holder answered, or `deadlineMs` (epoch ms).
+   * Keep trying until we are the introducer, or a holder answered, or `deadlineMs` (`performance.now()` ms).
    * Resolves `'introducer'`, an Entry, or `'timeout'` (also when `stillNeeded` turns false).
    * With `maxUnreachable`, resolves `'unreachable'` after that many claims in a row found no
    * server: a wrong address or a stopped server should fail a join in a second, not at its
@@ -92,13 +114,13 @@ export class Rendezvous {
   ): Promise<'introducer' | Entry | 'timeout' | 'unreachable'> {
     let delayMs = this.config.retryInitialMs;
     let unreachableInARow = 0;
-    while (!this.destroyed && Date.now() < deadlineMs && stillNeeded()) {
+    while (!this.destroyed && performance.now() < deadlineMs && stillNeeded()) {
       const result = await this.attempt();
       if (this.destroyed) break;
       unreachableInARow = result === 'unreachable' ? unreachableInARow + 1 : 0;
       if (unreachableInARow >= maxUnreachable) return 'unreachable';
       if (result !== 'retry' && result !== 'unreachable') return result;
-      const waitMs = Math.min(delayMs * (0.75 + Math.random() / 2), deadlineMs - Date.now());
+      const waitMs = Math.min(delayMs * (0.75 + Math.random() / 2), deadlineMs - performance.now());
       if (waitMs > 0) await this.sleep(waitMs);
       delayMs = Math.min(delayMs * 2, this.config.retryMaxMs);
     }
@@ -127,7 +149,7 @@ export class Rendezvous {
    */
   introducerSeen(connectionId: string): void {
     if (this.holding || this.introducerId === connectionId) return;
-    const mesh = this.mesh();
+    const mesh = this.mesh;
     const current = this.introducerId;
     const currentStays = current !== undefined && current !== this.self.connectionId && mesh.knows(current);
     const successor = connectionId < this.self.connectionId && mesh.joinedIds().every((id) => connectionId <= id);
@@ -147,8 +169,8 @@ export class Rendezvous {
     if (this.destroyed || this.holding || this.introducerId !== connectionId) return;
     // Wait a moment: if WE lost the network, every member goes away within a heartbeat check or
     // two, and the rejoin of the cut-off client is what must use the rendezvous, not a takeover.
-    this.after(AWAY_TAKEOVER_DELAY_MS, () => {
-      const mesh = this.mesh();
+    this.timers.after(AWAY_TAKEOVER_DELAY_MS, () => {
+      const mesh = this.mesh;
       if (this.destroyed || this.holding || this.introducerId !== connectionId || !mesh.isAway(connectionId) || mesh.isCutOff()) return;
       this.config.log?.(`the introducer ${connectionId} is away: the lowest member takes over the point`);
       this.memberLeft(connectionId);
@@ -160,7 +182,7 @@ export class Rendezvous {
     if (this.destroyed || this.holding) return;
     if (this.introducerId === connectionId) this.introducerId = undefined;
     if (this.introducerId !== undefined) return;
-    const lowest = this.mesh().joinedIds().every((id) => this.self.connectionId < id);
+    const lowest = this.mesh.joinedIds().every((id) => this.self.connectionId < id);
     if (lowest) void this.succeed();
   }
 
@@ -168,7 +190,6 @@ export class Rendezvous {
   close(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
     for (const wake of [...this.wakers]) wake();
     this.wakers.clear();
@@ -180,7 +201,7 @@ export class Rendezvous {
 
   /** Close a channel to the holder after `afterMs` (its links had time to form). */
   closeLater(channel: BootstrapChannel, afterMs: number): void {
-    this.after(afterMs, () => this.dropChannel(channel));
+    this.timers.after(afterMs, () => this.dropChannel(channel));
   }
 
   dropChannel(channel: BootstrapChannel): void {
@@ -206,7 +227,7 @@ export class Rendezvous {
     if (this.destroyed) return 'retry';
     if (claimed === 'held') {
       this.introducerId = this.self.connectionId;
-      this.mesh().broadcastControl({ t: 'm.intro' });
+      this.mesh.broadcastControl({ t: 'm.intro' });
       return 'introducer';
     }
     if (claimed === 'unreachable') return 'unreachable';
@@ -232,7 +253,7 @@ export class Rendezvous {
         this.wakers.delete(wake);
         settle(result);
       };
-      const timer = this.after(this.config.handshakeTimeoutMs, () => resolve(undefined));
+      const timer = this.timers.after(this.config.handshakeTimeoutMs, () => resolve(undefined));
       const route: SdpRoute = (frame) => channel.send(JSON.stringify(frame));
       channel.listen({
         data: (raw) => {
@@ -240,17 +261,17 @@ export class Rendezvous {
           if (!frame || this.destroyed) return;
           if (!entry) {
             if (frame.t !== 'm.members') return this.events.peerFault(undefined, `${frame.t} before m.members`);
-            this.cancel(timer);
+            this.timers.cancel(timer);
             entry = { channel, introducerId: frame.intro, members: [frame.intro, ...frame.members] };
             return resolve(entry);
           }
           // Only offers/answers addressed to us: a newcomer relays nothing.
-          if (frame.t === 'm.sdp' && frame.to === this.self.connectionId) this.mesh().handleSdp(frame, entry.introducerId, route);
+          if (frame.t === 'm.sdp' && frame.to === this.self.connectionId) this.mesh.handleSdp(frame, entry.introducerId, route);
           else this.events.peerFault(entry.introducerId, `${frame.t} not expected from the introducer`);
         },
         closed: () => {
           this.channels.delete(channel);
-          this.cancel(timer);
+          this.timers.cancel(timer);
           if (!entry) resolve(undefined);
         },
       });
@@ -263,7 +284,7 @@ export class Rendezvous {
     if (this.destroyed || this.joiners.size >= MAX_JOINERS) return channel.close();
     this.channels.add(channel);
     let joinerId: string | undefined;
-    const timer = this.after(this.config.handshakeTimeoutMs, () => {
+    const timer = this.timers.after(this.config.handshakeTimeoutMs, () => {
       if (joinerId === undefined) this.dropChannel(channel);
     });
     const route: SdpRoute = (frame) => channel.send(JSON.stringify(frame));
@@ -278,22 +299,22 @@ export class Rendezvous {
           }
           // A member whose link to us is live cannot be knocking at the door: someone else
           // claims its id. An away member's id is a return (same member, proven by its links).
-          if (this.mesh().isJoined(frame.info.connectionId)) {
+          if (this.mesh.isJoined(frame.info.connectionId)) {
             this.events.peerFault(frame.info.connectionId, 'm.join with the id of a member whose link is live');
             return this.dropChannel(channel);
           }
-          this.cancel(timer);
+          this.timers.cancel(timer);
           joinerId = frame.info.connectionId;
-          this.config.log?.(`${joinerId}: ${this.mesh().isAway(joinerId) ? 'an away member returns' : 'a newcomer joins'} through us`);
+          this.config.log?.(`${joinerId}: ${this.mesh.isAway(joinerId) ? 'an away member returns' : 'a newcomer joins'} through us`);
           this.joiners.set(joinerId, channel);
-          const members = this.mesh().joinedIds().filter((id) => id !== joinerId);
+          const members = this.mesh.joinedIds().filter((id) => id !== joinerId);
           return channel.send(JSON.stringify({ t: 'm.members', intro: this.self.connectionId, members } satisfies MeshFrame));
         }
-        if (frame.t === 'm.sdp') this.mesh().handleSdp(frame, joinerId, route);
+        if (frame.t === 'm.sdp') this.mesh.handleSdp(frame, joinerId, route);
         else this.events.peerFault(joinerId, `${frame.t} not expected from a newcomer`);
       },
       closed: () => {
-        this.cancel(timer);
+        this.timers.cancel(timer);
         this.channels.delete(channel);
         if (joinerId !== undefined && this.joiners.get(joinerId) === channel) this.joiners.delete(joinerId);
       },
@@ -333,7 +354,7 @@ export class Rendezvous {
           this.introducerId = result.introducerId;
           this.config.log?.(`rejoin: ${result.introducerId} lists ${result.members.length} member(s); offering`);
           const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
-          for (const id of result.members) this.mesh().relinkVia(id, route);
+          for (const id of result.members) this.mesh.relinkVia(id, route);
           this.closeLater(result.channel, this.config.mergeWindowMs);
           previous = result.channel;
         } else if (result === 'unreachable') {
@@ -372,11 +393,11 @@ export class Rendezvous {
     try {
       // Stop once someone else announced the point (its hello or `m.intro`).
       // A cut-off client gets back in by its rejoin instead.
-      const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined && !this.mesh().isCutOff());
+      const result = await this.enter(Number.POSITIVE_INFINITY, () => this.introducerId === undefined && !this.mesh.isCutOff());
       if (this.destroyed || typeof result === 'string') return;
       this.introducerId = result.introducerId;
       const route: SdpRoute = (frame) => result.channel.send(JSON.stringify(frame));
-      for (const id of result.members) this.mesh().relinkVia(id, route);
+      for (const id of result.members) this.mesh.relinkVia(id, route);
       this.closeLater(result.channel, this.config.mergeWindowMs);
     } finally {
       this.successionRunning = false;
@@ -400,24 +421,10 @@ export class Rendezvous {
     return new Promise((resolve) => {
       expose?.(resolve);
       this.wakers.add(resolve);
-      this.after(ms, () => {
+      this.timers.after(ms, () => {
         this.wakers.delete(resolve);
         resolve();
       });
     });
-  }
-
-  private after(ms: number, run: () => void): ReturnType<typeof setTimeout> {
-    const t = setTimeout(() => {
-      this.timers.delete(t);
-      run();
-    }, ms);
-    this.timers.add(t);
-    return t;
-  }
-
-  private cancel(t: ReturnType<typeof setTimeout>): void {
-    clearTimeout(t);
-    this.timers.delete(t);
   }
 }

@@ -4,7 +4,7 @@
  * optional: members only need it to let newcomers in.
  *
  * @example
- * const session = initSession(appId, sessionId, { transport: createMeshTransport({ peerjs: { host: '192.168.1.10', port: 9000 } }) });
+ * const session = initSession('team-room', { transport: createMeshTransport({ peerjs: { host: '192.168.1.10', port: 9000 } }) });
  */
 import type { ConnectionInfo } from '../connection.js';
 import type { JoinResult, LocalIdentity, Transport, TransportEvents, TransportFactory } from '../transport/types.js';
@@ -17,7 +17,7 @@ import type { Bootstrap, BootstrapChannel } from '../bootstrap/types.js';
 import type { LinkFactory, WrtcClasses } from './link.js';
 import { Mesh } from './mesh.js';
 import { debugLogger } from './member.js';
-import { Rendezvous } from './rendezvous.js';
+import { Rendezvous, type MeshDoor } from './rendezvous.js';
 
 /** Options of `createMeshTransport`. Every timeout has a default chosen for a LAN. */
 export interface MeshOptions {
@@ -133,19 +133,20 @@ class MeshTransport implements Transport {
     const o = this.options;
     const log = (this.log = debugLogger(o.debug, self.connectionId));
     const joinTimeoutMs = o.joinTimeoutMs ?? MESH_DEFAULTS.joinTimeoutMs;
-    const deadlineMs = Date.now() + joinTimeoutMs;
+    const deadlineMs = performance.now() + joinTimeoutMs;
     // Stretched once per secret and session (~100 ms), before anything names the session.
     const key = o.secret !== undefined ? await deriveSessionKey(o.secret, this.sessionId) : undefined;
     if (this.destroyed) throw new Error('mesh transport: closed while connecting');
     const bootstrap = o.bootstrap ? o.bootstrap(this.sessionId) : this.peerJsBootstrap(key);
-    const rendezvous: Rendezvous = new Rendezvous(self, bootstrap, (): Mesh => mesh, events, {
+    const rendezvousConfig = {
       handshakeTimeoutMs: MESH_DEFAULTS.handshakeTimeoutMs,
       retryInitialMs: MESH_DEFAULTS.retryInitialMs,
       retryMaxMs: MESH_DEFAULTS.retryMaxMs,
       mergeWindowMs: o.linkTimeoutMs ?? MESH_DEFAULTS.linkTimeoutMs,
       log,
-    });
-    const mesh: Mesh = new Mesh(
+    };
+    // The rendezvous builds the mesh behind it: the mesh's hooks for the point go to `door`.
+    const createMesh = (door: MeshDoor): Mesh => new Mesh(
       self,
       {
         iceServers: o.iceServers ?? [],
@@ -167,9 +168,9 @@ class MeshTransport implements Transport {
       },
       {
         events,
-        joinerRoute: (id) => rendezvous.joinerRoute(id),
-        holding: () => rendezvous.holding,
-        introducerSeen: (id) => rendezvous.introducerSeen(id),
+        joinerRoute: (id) => door.joinerRoute(id),
+        holding: () => door.holding,
+        introducerSeen: (id) => door.introducerSeen(id),
         joined: (id) => {
           this.joinedAny = true;
           this.joinWaiter?.(id);
@@ -177,13 +178,15 @@ class MeshTransport implements Transport {
         authFailed: (id, reason) => this.onAuthFailed(id, reason),
         left: (id) => {
           this.joinWaiter?.(id); // a member that left is not missing
-          rendezvous.memberLeft(id);
+          door.memberLeft(id);
         },
-        away: (id) => rendezvous.memberAway(id),
+        away: (id) => door.memberAway(id),
         cutOff: (cut) => this.onCutOff(cut),
         reconnecting: () => this.reconnectingNow,
       },
     );
+    const rendezvous = new Rendezvous(self, bootstrap, events, rendezvousConfig, createMesh);
+    const mesh = rendezvous.mesh;
     this.mesh = mesh;
     this.rendezvous = rendezvous;
 
@@ -245,7 +248,7 @@ class MeshTransport implements Transport {
     if (this.destroyed || !this.entered) return;
     const mesh = this.mesh!;
     if (cut) {
-      this.cutOffAtMs = Date.now();
+      this.cutOffAtMs = performance.now();
       this.listenOnline(true);
       void this.rendezvous!.rejoin(
         () => !this.destroyed && mesh.isCutOff(),
@@ -276,7 +279,7 @@ class MeshTransport implements Transport {
     this.reconnectingNow = true;
     this.log?.('reconnecting: every link is away and the rendezvous server is unreachable');
     this.events!.reconnecting();
-    const leftMs = Math.max(0, this.cutOffAtMs + this.graceMs() - Date.now());
+    const leftMs = Math.max(0, this.cutOffAtMs + this.graceMs() - performance.now());
     this.giveUpTimer = setTimeout(() => {
       this.giveUpTimer = undefined;
       if (!this.reconnectingNow || this.destroyed) return;
@@ -329,7 +332,7 @@ class MeshTransport implements Transport {
         this.joinWaiter = this.finishJoinWait = undefined;
         resolve([...pending]);
       };
-      const timer = setTimeout(finish, Math.max(0, deadlineMs - Date.now()));
+      const timer = setTimeout(finish, Math.max(0, deadlineMs - performance.now()));
       this.finishJoinWait = finish;
       this.joinWaiter = (id) => {
         pending.delete(id);

@@ -31,14 +31,14 @@ export class Views {
   /** A member left: do not offer to it on hearsay for a while. */
   remember(id: string): void {
     this.departed.delete(id);
-    this.departed.set(id, Date.now());
+    this.departed.set(id, performance.now());
     if (this.departed.size > MAX_DEPARTURES) this.departed.delete(this.departed.keys().next().value!);
   }
 
   /** True when `id` left less than DEPARTURE_MEMORY_MS ago. */
   recentlyGone(id: string): boolean {
     const at = this.departed.get(id);
-    return at !== undefined && Date.now() - at < DEPARTURE_MEMORY_MS;
+    return at !== undefined && performance.now() - at < DEPARTURE_MEMORY_MS;
   }
 
   close(): void {

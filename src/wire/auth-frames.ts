@@ -10,6 +10,8 @@
  * Hex, lower case, exact length: one spelling per value, so a decoder can be strict.
  */
 import { NONCE_BYTES, PROOF_BYTES } from '../auth/link-proof.js';
+import { hex } from './bytes.js';
+import { isRecord, type Decoded } from './values.js';
 
 export interface AuthFrame {
   t: 'm.auth';
@@ -21,7 +23,7 @@ export interface HelloAuth {
   nonce: Uint8Array;
 }
 
-export type AuthDecoded<T> = { ok: true; frame: T } | { ok: false; reason: string };
+export type AuthDecoded<T> = Decoded<T>;
 
 /** The kind of the proof frame (a mesh control kind: apps never see it). */
 export const AUTH_KIND = 'm.auth';
@@ -31,7 +33,7 @@ export const AUTH_KIND = 'm.auth';
  * @example encodeAuthFrame(proof) // { t: 'm.auth', proof: '3f…' }
  */
 export function encodeAuthFrame(proof: Uint8Array): { t: 'm.auth'; proof: string } {
-  return { t: AUTH_KIND, proof: toHex(proof) };
+  return { t: AUTH_KIND, proof: hex(proof) };
 }
 
 /**
@@ -39,7 +41,7 @@ export function encodeAuthFrame(proof: Uint8Array): { t: 'm.auth'; proof: string
  * @example encodeHelloAuth(nonce) // { nonce: '00ff…' }
  */
 export function encodeHelloAuth(nonce: Uint8Array): { nonce: string } {
-  return { nonce: toHex(nonce) };
+  return { nonce: hex(nonce) };
 }
 
 /**
@@ -65,20 +67,10 @@ export function decodeHelloAuth(value: unknown): AuthDecoded<HelloAuth | undefin
   return { ok: true, frame: { nonce } };
 }
 
-function toHex(bytes: Uint8Array): string {
-  let out = '';
-  for (const b of bytes) out += b.toString(16).padStart(2, '0');
-  return out;
-}
-
 /** Exactly `length` bytes of lower-case hex, or undefined. */
 function fromHex(value: unknown, length: number): Uint8Array | undefined {
   if (typeof value !== 'string' || value.length !== length * 2 || !/^[0-9a-f]*$/.test(value)) return undefined;
   const out = new Uint8Array(length);
   for (let i = 0; i < length; i++) out[i] = parseInt(value.slice(2 * i, 2 * i + 2), 16);
   return out;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

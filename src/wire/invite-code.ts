@@ -23,6 +23,8 @@
  * (de)compression streams when present.
  */
 
+import { hash53, hex } from './bytes.js';
+
 export const INVITE_CODE_VERSION = 1;
 /** Longest code text accepted (a version-1 code with 16 candidates stays far below). */
 export const MAX_CODE_CHARS = 2048;
@@ -83,19 +85,6 @@ const NAME_CHARS = /^[A-Za-z0-9.-]{1,253}$/;
 const UUID_LOCAL = /^([0-9a-f]{8})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{12})\.local$/;
 
 // ---- session tag and checksum ------------------------------------------------------------------
-
-/** cyrb53 (public domain), seeded: a fast 53-bit hash that needs no `crypto.subtle`. */
-function hash53(bytes: Uint8Array, seed: number): number {
-  let h1 = 0xdeadbeef ^ seed;
-  let h2 = 0x41c6ce57 ^ seed;
-  for (const b of bytes) {
-    h1 = Math.imul(h1 ^ b, 2654435761);
-    h2 = Math.imul(h2 ^ b, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
-}
 
 /** The 6-byte tag of a session id, as hex. @example sessionTagOf('room') // '3f…' (12 hex digits) */
 export function sessionTagOf(sessionId: string): string {
@@ -286,7 +275,6 @@ class Reader {
   }
 }
 
-const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 const bytesOfHex = (h: string): Uint8Array => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
 
 // ---- base64url and deflate ---------------------------------------------------------------------
@@ -368,7 +356,7 @@ export interface EncodeFields {
 export function newInviteId(): string {
   const b = new Uint8Array(8);
   crypto.getRandomValues(b);
-  return hexOf(b);
+  return hex(b);
 }
 
 /**
@@ -479,7 +467,7 @@ function parseFields(r: Reader, header: number): InviteCode | string {
     let address: string | undefined;
     if (kind === ADDR_V4) address = r.take(4)?.join('.');
     else if (kind === ADDR_V6) address = ((b) => b && formatV6(b))(r.take(16));
-    else if (kind === ADDR_MDNS) address = ((b) => b && hexOf(b).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5.local'))(r.take(16));
+    else if (kind === ADDR_MDNS) address = ((b) => b && hex(b).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5.local'))(r.take(16));
     else if (kind === ADDR_NAME) address = r.text();
     const port = r.u16();
     if (!type || address === undefined || port === undefined) return `candidate ${i + 1} is truncated or of an unknown kind`;
@@ -491,8 +479,8 @@ function parseFields(r: Reader, header: number): InviteCode | string {
   return {
     kind: header & 2 ? 'reply' : 'invite',
     version: header >> 4,
-    sessionTag: hexOf(tag),
-    inviteId: hexOf(id),
+    sessionTag: hex(tag),
+    inviteId: hex(id),
     expiresAtMs: expires * 1000,
     ice: { ufrag, pwd, fingerprint: Uint8Array.from(fingerprint), setup, candidates },
   };

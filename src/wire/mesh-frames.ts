@@ -20,6 +20,7 @@
  */
 import { MAX_CONNECTION_DATA_CHARS, type ConnectionInfo } from '../connection.js';
 import { AUTH_KIND, decodeAuthFrame, decodeHelloAuth } from './auth-frames.js';
+import { isRecord, type Decoded } from './values.js';
 
 /**
  * Largest frame accepted from a channel, in UTF-8 bytes, checked before parsing. A signal's
@@ -57,7 +58,6 @@ export type MeshFrame =
   | { t: 'm.join'; info: ConnectionInfo }
   | { t: 'm.members'; intro: string; members: string[] };
 
-export type Decoded<T> = { ok: true; frame: T } | { ok: false; reason: string };
 export type Parsed = { ok: true; value: unknown } | { ok: false; reason: string };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -146,14 +146,14 @@ export function decodeMeshFrame(value: unknown): Decoded<MeshFrame> {
       return { ok: true, frame: { t: 'm.join', info: info.frame } };
     }
     case 'm.members': {
-      if (!isId(value.intro)) return fail('m.members: intro is not an id');
+      if (!isConnectionId(value.intro)) return fail('m.members: intro is not an id');
       const members = decodeIdList(value.members);
       if (!members.ok) return fail(`m.members: ${members.reason}`);
       return { ok: true, frame: { t: 'm.members', intro: value.intro, members: members.frame } };
     }
     case 'm.sdp': {
-      if (!isId(value.from)) return fail('m.sdp: from is not an id');
-      if (!isId(value.to)) return fail('m.sdp: to is not an id');
+      if (!isConnectionId(value.from)) return fail('m.sdp: from is not an id');
+      if (!isConnectionId(value.to)) return fail('m.sdp: to is not an id');
       if (typeof value.lid !== 'string' || value.lid.length === 0 || value.lid.length > MAX_LINK_ID_CHARS) {
         return fail(`m.sdp: lid is not a string of 1..${MAX_LINK_ID_CHARS} chars`);
       }
@@ -169,7 +169,7 @@ export function decodeMeshFrame(value: unknown): Decoded<MeshFrame> {
 /** A peer's self-description → ConnectionInfo, bounded like the local one. */
 export function decodeConnectionInfo(value: unknown): Decoded<ConnectionInfo> {
   if (!isRecord(value)) return fail('info is not an object');
-  if (!isId(value.connectionId)) return fail(`info.connectionId is not a string of 1..${MAX_ID_CHARS} chars`);
+  if (!isConnectionId(value.connectionId)) return fail(`info.connectionId is not a string of 1..${MAX_ID_CHARS} chars`);
   if (typeof value.creationTime !== 'number' || !Number.isFinite(value.creationTime)) return fail('info.creationTime is not a finite number');
   if (typeof value.data !== 'string' || value.data.length > MAX_CONNECTION_DATA_CHARS) {
     return fail(`info.data is not a string of at most ${MAX_CONNECTION_DATA_CHARS} chars`);
@@ -209,18 +209,15 @@ function decodeIdList(value: unknown): Decoded<string[]> {
   if (value.length > MAX_MEMBERS) return fail(`members lists ${value.length} ids, more than ${MAX_MEMBERS}`);
   const ids: string[] = [];
   for (const id of value) {
-    if (!isId(id)) return fail('members holds a value that is not an id');
+    if (!isConnectionId(id)) return fail('members holds a value that is not an id');
     ids.push(id);
   }
   return { ok: true, frame: ids };
 }
 
-function isId(value: unknown): value is string {
+/** A connection id as a peer may send one: 1..MAX_ID_CHARS characters. */
+function isConnectionId(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= MAX_ID_CHARS;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function fail(reason: string): { ok: false; reason: string } {

@@ -11,8 +11,12 @@
  * | `OFFER`, payload `{ type: 'mesh-signal', connectionId, text }` | `{ kind: 'frame', … }`  |
  * | `OFFER`, payload `{ type: 'mesh-signal', connectionId, close: true }` | `{ kind: 'close', … }` |
  * | anything else (PeerJS's own traffic, junk)       | undefined: not ours, ignored          |
+ *
+ * What we send the other way is built here too (`encodeServerMessage`), so both directions of
+ * the envelope are in one place.
  */
 import { MAX_FRAME_BYTES } from './mesh-frames.js';
+import { isRecord } from './values.js';
 
 /** The payload type of our server messages (PeerJS itself uses `data` and `media`). */
 export const SERVER_PAYLOAD_TYPE = 'mesh-signal';
@@ -46,6 +50,15 @@ export function decodeServerMessage(message: unknown): ServerMessage | undefined
   return { kind: 'frame', src, connectionId, text: p.text };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
+/** What we send: a frame (`text`) or the close of our side of a channel. */
+export type OutgoingServerMessage = { dst: string; connectionId: string } & ({ text: string } | { close: true });
+
+/**
+ * The `OFFER` server message that carries one of ours to `dst` (the server sets `src`).
+ * @example encodeServerMessage({ dst: 'ms-x61', connectionId: 'ms_1', text: '{"t":"m.ping"}' })
+ */
+export function encodeServerMessage(message: OutgoingServerMessage): object {
+  const { dst, connectionId } = message;
+  const content = 'text' in message ? { text: message.text } : { close: true };
+  return { type: 'OFFER', dst, payload: { type: SERVER_PAYLOAD_TYPE, connectionId, ...content } };
 }

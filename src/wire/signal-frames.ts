@@ -23,6 +23,7 @@
  * decodes the data once. A JSON frame starts with `{`; a binary one with a byte below 0x09.
  */
 import { MAX_DATA_BYTES, MAX_TYPE_BYTES, TYPE_PATTERN, dataProblem, recentUtf8, typeProblem } from '../signal/rules.js';
+import { isRecord, type Decoded } from './values.js';
 
 export interface SignalFrame { t: 'sig'; id: number; type: string; data: string }
 export interface AckFrame { t: 'ack'; id: number; ids?: number[] }
@@ -36,17 +37,12 @@ const NAK_CODES: ReadonlySet<number> = new Set([400, 413, 429]);
 /** Longest nak reason kept from a peer; the rest is cut, so a peer cannot flood our logs. */
 export const MAX_REASON_CHARS = 200;
 
-export type Decoded =
-  | { ok: true; frame: DeliveryFrame }
-  /** `id` is set when the frame had a usable id, so the sender can be told (nak). */
-  | { ok: false; reason: string; code: NakCode; id?: number };
+/** A delivery frame, or why not: `id` is set when the frame had a usable id, so the sender can be told (nak). */
+export type DeliveryDecoded = Decoded<DeliveryFrame, { code: NakCode; id?: number }>;
 
-function isId(value: unknown): value is number {
+/** A signal's or ack's id: a non-negative safe integer. */
+function isFrameId(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** First byte of the binary frames; JSON text never starts below 0x09 (tab). */
@@ -109,10 +105,10 @@ export function wireForm(frame: object): string | Uint8Array {
 }
 
 function encodeBinary(frame: DeliveryFrame): Uint8Array | undefined {
-  if (!isId(frame.id)) return undefined;
+  if (!isFrameId(frame.id)) return undefined;
   if (frame.t === 'ack') {
     const ids = frame.ids ?? [];
-    if (ids.length + 1 > MAX_ACK_IDS || !ids.every(isId)) return undefined;
+    if (ids.length + 1 > MAX_ACK_IDS || !ids.every(isFrameId)) return undefined;
     const bytes = new Uint8Array(1 + 8 * (ids.length + 1));
     const view = new DataView(bytes.buffer);
     bytes[0] = BINARY_ACK;
@@ -177,7 +173,7 @@ function readId(view: DataView, at: number): number | undefined {
  * Decodes a binary frame (see the header). Bounded by `MAX_BINARY_FRAME_BYTES` before anything
  * is read; the data's size is checked on its bytes; never throws.
  */
-function decodeBinary(bytes: Uint8Array): Decoded {
+function decodeBinary(bytes: Uint8Array): DeliveryDecoded {
   if (bytes.byteLength < 9) return { ok: false, code: 400, reason: `binary frame of ${bytes.byteLength} bytes is too short` };
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const id = readId(view, 1);
@@ -223,14 +219,14 @@ function decodeBinary(bytes: Uint8Array): Decoded {
  * decodeDeliveryFrame({ t: 'sig', id: 1, type: 'chat', data: 'hi' }) // { ok: true, frame: … }
  * decodeDeliveryFrame({ t: 'sig', id: 2, type: 'a b', data: '' })   // { ok: false, code: 400, id: 2, … }
  */
-export function decodeDeliveryFrame(value: unknown): Decoded {
+export function decodeDeliveryFrame(value: unknown): DeliveryDecoded {
   if (value instanceof Uint8Array) {
     if (value.byteLength > MAX_BINARY_FRAME_BYTES) return { ok: false, code: 413, reason: `binary frame of ${value.byteLength} bytes exceeds ${MAX_BINARY_FRAME_BYTES}` };
     return decodeBinary(value);
   }
   if (!isRecord(value)) return { ok: false, code: 400, reason: 'frame is not an object' };
   const { t, id } = value;
-  if (!isId(id)) return { ok: false, code: 400, reason: 'frame has no valid id' };
+  if (!isFrameId(id)) return { ok: false, code: 400, reason: 'frame has no valid id' };
   switch (t) {
     case 'sig': {
       const { type, data } = value;
@@ -244,7 +240,7 @@ export function decodeDeliveryFrame(value: unknown): Decoded {
       // More signals acknowledged in the same frame (the receiver batches a burst).
       const { ids } = value;
       if (ids === undefined) return { ok: true, frame: { t, id } };
-      if (!Array.isArray(ids) || ids.length > 4096 || !ids.every(isId)) return { ok: false, code: 400, reason: 'ack ids are not ids' };
+      if (!Array.isArray(ids) || ids.length > 4096 || !ids.every(isFrameId)) return { ok: false, code: 400, reason: 'ack ids are not ids' };
       return { ok: true, frame: { t, id, ids: ids as number[] } };
     }
     case 'nak': {
@@ -266,5 +262,5 @@ export function decodeDeliveryFrame(value: unknown): Decoded {
 export function signalFrameId(value: unknown): number | undefined {
   if (value instanceof Uint8Array) return binarySignalId(value);
   if (!isRecord(value) || value.t !== 'sig') return undefined;
-  return isId(value.id) ? value.id : undefined;
+  return isFrameId(value.id) ? value.id : undefined;
 }

@@ -1,5 +1,5 @@
 /**
- * A page reload in real Chromium, with a real PeerServer and WebRTC on loopback: the reloaded tab
+ * A page reload in real Chromium and Firefox, with a real PeerServer and WebRTC: the reloaded tab
  * is the same Connection (its DTLS certificate and identity came back from IndexedDB and
  * sessionStorage), the signals it had not seen acknowledged are sent again from its outbox with
  * their original ids, and every app sees every signal once.
@@ -11,8 +11,9 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { launchBrowser, peerjsOf, sessionName, startTestServer, waitInPage, within, WAIT_MS, type PeerJsOptions } from './harness.js';
+import { ENGINES, launchBrowser, peerjsOf, sessionName, startTestServer, waitInPage, within, WAIT_MS, type EngineBrowser, type PageDriver, type PeerJsOptions } from './harness.js';
 
+/** Chromium through Playwright itself, for the duplicated tab (a popup) and the demo (its DOM). */
 let browser: Browser;
 let server: RunningServer;
 const contexts: BrowserContext[] = [];
@@ -47,11 +48,18 @@ type ReloadApi = {
 };
 declare const r: ReloadApi;
 
-async function openPage(name: string): Promise<Page> {
-  const context = await browser.newContext({ permissions: ['microphone'] });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => console.error(`[${name}] page error: ${error.message}`));
+/** The reload page in a context of its own: in `engineBrowser` (either engine, the common driver), else in Playwright's Chromium. */
+async function openPage(name: string): Promise<Page>;
+async function openPage(name: string, engineBrowser: EngineBrowser): Promise<PageDriver>;
+async function openPage(name: string, engineBrowser?: EngineBrowser): Promise<Page | PageDriver> {
+  let page: Page | PageDriver;
+  if (engineBrowser) page = await engineBrowser.newPage();
+  else {
+    const context = await browser.newContext({ permissions: ['microphone'] });
+    contexts.push(context);
+    page = await context.newPage();
+  }
+  page.on('pageerror', (error: Error) => console.error(`[${name}] page error: ${error.message}`));
   await page.goto(`${server.url}e2e/reload.html`);
   await waitInPage(page, `the reload page of ${name} to load`, () => (globalThis as { rReady?: boolean }).rReady === true, null);
   return page;
@@ -59,10 +67,21 @@ async function openPage(name: string): Promise<Page> {
 
 const sequence = (n: number) => Array.from({ length: n }, (_, i) => String(i));
 
-describe('a page reload', () => {
+describe.each(ENGINES)('%s: a page reload', (engine) => {
+  let engineBrowser: EngineBrowser;
+  const pages: PageDriver[] = [];
+  beforeAll(async () => {
+    engineBrowser = await launchBrowser(engine);
+  });
+  afterAll(async () => {
+    await Promise.all(pages.map((p) => p.close()));
+    await engineBrowser?.close();
+  });
+
   it('with signals in flight both ways: same Connection, outbox resent with original ids, each signal once', async () => {
     const sessionId = sessionName('reload');
-    const [alice, bob] = await Promise.all([openPage('alice'), openPage('bob')]);
+    const [alice, bob] = await Promise.all([openPage('alice', engineBrowser), openPage('bob', engineBrowser)]);
+    pages.push(alice, bob);
     const aliceSelf = await within(alice.evaluate((c) => r.start(c), { sessionId, name: 'alice', peerjs: peerjsOf(server) }), WAIT_MS, 'alice to join');
     const bobSelf = await within(bob.evaluate((c) => r.start(c), { sessionId, name: 'bob', peerjs: peerjsOf(server) }), WAIT_MS, 'bob to join');
     // The id is bound to a certificate made with generateCertificate (see src/identity/fingerprint.ts).
@@ -122,14 +141,14 @@ describe('a page reload', () => {
 });
 
 /** Polls the reloaded page until its outbox outcomes stop changing and all are in. */
-async function waitForOutbox(page: Page): Promise<ReloadState['outbox']> {
+async function waitForOutbox(page: PageDriver): Promise<ReloadState['outbox']> {
   await waitInPage(page, 'an outboxSignal event', () => r.state.outbox.length > 0, null);
   let last = -1;
   for (;;) {
     const outbox: ReloadState['outbox'] = await page.evaluate(() => r.state.outbox);
     if (outbox.length === last) return outbox;
     last = outbox.length;
-    await page.waitForTimeout(500);
+    await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
 

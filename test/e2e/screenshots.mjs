@@ -155,3 +155,5 @@ try {
   await browser.close();
   await server.close();
 }
+// The PeerServer's housekeeping timers outlive close() (`peer` has no stop): end the script here.
+process.exit(0);

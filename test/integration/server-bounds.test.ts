@@ -8,16 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { MAX_WS_MESSAGES_PER_SECOND, MAX_WS_PAYLOAD_BYTES, startServer, type RunningServer } from '../../server/app.mjs';
+import { MAX_WS_MESSAGES_PER_SECOND, MAX_WS_PAYLOAD_BYTES } from '../../server/app.mjs';
+import { startAppServer, type RunningAppServer } from './helpers/peer-server-app.js';
 import { POLL } from './helpers/mesh.js';
 import { within } from '../within.js';
 
-let server: RunningServer;
+let server: RunningAppServer;
 beforeAll(async () => {
   // A stand-in for dist/: these tests need the PeerServer only.
   const staticDir = mkdtempSync(join(tmpdir(), 'mesh-signal-bounds-'));
   writeFileSync(join(staticDir, 'mesh-signal.js'), '');
-  server = await startServer({ host: '127.0.0.1', port: 0, staticDir });
+  server = await startAppServer({ host: '127.0.0.1', port: 0, staticDir });
 });
 afterAll(() => server?.close());
 

@@ -23,8 +23,17 @@ const START_TIMEOUT_MS = 10_000;
  * @param aliveTimeoutMs the server's `alive_timeout` (how long a silent holder keeps its id).
  * @param host the address to bind: 127.0.0.1, or a lab bridge's address (`netlab.ts`).
  */
-export function startPeerServer(aliveTimeoutMs = 60_000, host = '127.0.0.1'): Promise<RunningPeerServer> {
-  const child: ChildProcess = spawn(process.execPath, [CHILD, String(aliveTimeoutMs), host], { stdio: ['ignore', 'pipe', 'inherit'] });
+export async function startPeerServer(aliveTimeoutMs = 60_000, host = '127.0.0.1'): Promise<RunningPeerServer> {
+  const { info, stop } = await startChild<{ port: number }>(CHILD, [String(aliveTimeoutMs), host], 'PeerServer child');
+  return { host, port: info.port, path: '/ms', stop };
+}
+
+/**
+ * Runs `node <script> ...args` and resolves with the JSON of the first line it prints (where it
+ * listens) and a stop that kills it (SIGKILL) and waits for it to exit (safe twice).
+ */
+export function startChild<Info>(script: string, args: string[], what: string): Promise<{ info: Info; stop(): Promise<void> }> {
+  const child: ChildProcess = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -34,7 +43,7 @@ export function startPeerServer(aliveTimeoutMs = 60_000, host = '127.0.0.1'): Pr
     let out = '';
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`PeerServer child did not print its port within ${START_TIMEOUT_MS} ms`));
+      reject(new Error(`${what} did not print where it listens within ${START_TIMEOUT_MS} ms`));
     }, START_TIMEOUT_MS);
     child.stdout!.on('data', (chunk: Buffer) => {
       out += chunk.toString();
@@ -43,12 +52,11 @@ export function startPeerServer(aliveTimeoutMs = 60_000, host = '127.0.0.1'): Pr
       clearTimeout(timer);
       child.stdout!.removeAllListeners('data');
       child.stdout!.resume();
-      const { port } = JSON.parse(line) as { port: number };
-      resolve({ host, port, path: '/ms', stop });
+      resolve({ info: JSON.parse(line) as Info, stop });
     });
     child.once('exit', (code) => {
       clearTimeout(timer);
-      reject(new Error(`PeerServer child exited (${code}) before printing its port`));
+      reject(new Error(`${what} exited (${code}) before printing where it listens`));
     });
   });
 }
