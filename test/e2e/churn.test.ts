@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { ENGINES, formMesh, launchBrowser, sessionName, startTestServer, TestPage, type EngineBrowser, type EnginePage } from './harness.js';
+import { ENGINES, formMesh, launchBrowser, sessionName, startTestServer, TestPage, type EngineBrowser, type EnginePage, type PageState } from './harness.js';
 
 /**
  * How long the others may take to notice a closed page: its goodbye arrives at once; with the
@@ -35,17 +35,26 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   describe('pages leave', () => {
-    it('a closed page (persist on) says "maybe back": away, then clientDisconnected after the reload grace; a signal to it then → 404 of validation', async () => {
-      pages = await formMesh(browser, server, sessionName('close'), ['ann', 'ben', 'cat']);
+    /**
+     * Forms a mesh of ann, ben and cat, closes cat's tab and waits until ann and ben no longer see
+     * it: each must have seen cat's link go through `linkStates`, then cat destroyed as clientDisconnected.
+     */
+    async function closeCat(label: string, sessionOptions: object, linkStates: PageState['links'][number]['state'][]): Promise<[EnginePage, EnginePage, EnginePage]> {
+      pages = await formMesh(browser, server, sessionName(label), ['ann', 'ben', 'cat'], { sessionOptions });
       const [ann, ben, cat] = pages as [EnginePage, EnginePage, EnginePage];
       await cat.closeTab();
-      await Promise.all([ann.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS), ben.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS)]);
+      await Promise.all([ann, ben].map((p) => p.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS)));
       for (const page of [ann, ben]) {
         const { destroyed, links } = await page.state();
         // The pagehide goodbye arrived: a page that vanished silently would be networkDisconnected.
         expect(destroyed, page.name).toEqual([{ id: cat.id, reason: 'clientDisconnected' }]);
-        expect(links, page.name).toEqual([{ id: cat.id, state: 'away' }]);
+        expect(links, page.name).toEqual(linkStates.map((state) => ({ id: cat.id, state })));
       }
+      return [ann, ben, cat];
+    }
+
+    it('a closed page (persist on) says "maybe back": away, then clientDisconnected after the reload grace; a signal to it then → 404 of validation', async () => {
+      const [ann, ben, cat] = await closeCat('close', {}, ['away']);
       const late = await ann.send({ to: cat.id, type: 'late', data: 'x' });
       expect(late).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
       expect(late.message).toMatch(NO_LONGER_CONNECTED);
@@ -55,15 +64,7 @@ describe.each(ENGINES)('%s', (engine) => {
     });
 
     it('a closed page with persist off says a final goodbye: clientDisconnected with no away first', async () => {
-      pages = await formMesh(browser, server, sessionName('close-final'), ['ann', 'ben', 'cat'], { sessionOptions: { persist: false } });
-      const [ann, ben, cat] = pages as [EnginePage, EnginePage, EnginePage];
-      await cat.closeTab();
-      await Promise.all([ann.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS), ben.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS)]);
-      for (const page of [ann, ben]) {
-        const { destroyed, links } = await page.state();
-        expect(destroyed, page.name).toEqual([{ id: cat.id, reason: 'clientDisconnected' }]);
-        expect(links, page.name).toEqual([]);
-      }
+      await closeCat('close-final', { persist: false }, []);
     });
 
     it('a signal sent to a page that closed but is not yet gone fails with the 404 of a lost target, not silence', async () => {
