@@ -4,11 +4,18 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { ENGINES, formMesh, launchBrowser, sessionName, startTestServer, TestPage, type EngineBrowser, type EnginePage } from './harness.js';
+import { ENGINES, formMesh, launchBrowser, sessionName, startTestServer, TestPage, type EngineBrowser, type EnginePage, type PageState } from './harness.js';
 
-/** "In seconds": how long the others may take to notice a closed page. */
-/** A closed page is away (heartbeat 4 s, or the 5 s reload grace of its goodbye), then gone after the pages' 3 s grace. */
+/**
+ * How long the others may take to notice a closed page: its goodbye arrives at once; with the
+ * default `persist` it says "maybe back" and the page is away for the 5 s reload grace first.
+ * The margin is for a busy machine (this bounds a hang, it asserts no speed).
+ */
 const LEAVE_NOTICE_MS = 20_000;
+/** The 404 of a signal that was accepted and then lost its target (Delivery, `peerLeft`). */
+const LEFT_BEFORE_ACK = /left the session \(clientDisconnected\) before acknowledging/;
+/** The 404 of `signal()` checking `to` against members that already left (validation). */
+const NO_LONGER_CONNECTED = /is no longer connected to the session/;
 
 describe.each(ENGINES)('%s', (engine) => {
   let browser: EngineBrowser;
@@ -28,28 +35,48 @@ describe.each(ENGINES)('%s', (engine) => {
   });
 
   describe('pages leave', () => {
-    it('a closed page → connectionDestroyed on the others within seconds, and a signal to it → 404', async () => {
-      pages = await formMesh(browser, server, sessionName('close'), ['ann', 'ben', 'cat']);
+    /**
+     * Forms a mesh of ann, ben and cat, closes cat's tab and waits until ann and ben no longer see
+     * it: each must have seen cat's link go through `linkStates`, then cat destroyed as clientDisconnected.
+     */
+    async function closeCat(label: string, sessionOptions: object, linkStates: PageState['links'][number]['state'][]): Promise<[EnginePage, EnginePage, EnginePage]> {
+      pages = await formMesh(browser, server, sessionName(label), ['ann', 'ben', 'cat'], { sessionOptions });
       const [ann, ben, cat] = pages as [EnginePage, EnginePage, EnginePage];
-      await cat.close();
-      await Promise.all([ann.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS), ben.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS)]);
+      await cat.closeTab();
+      await Promise.all([ann, ben].map((p) => p.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS)));
       for (const page of [ann, ben]) {
-        const { destroyed } = await page.state();
-        expect(destroyed.map((d) => d.id)).toEqual([cat.id]);
-        expect(['clientDisconnected', 'networkDisconnected']).toContain(destroyed[0]?.reason);
+        const { destroyed, links } = await page.state();
+        // The pagehide goodbye arrived: a page that vanished silently would be networkDisconnected.
+        expect(destroyed, page.name).toEqual([{ id: cat.id, reason: 'clientDisconnected' }]);
+        expect(links, page.name).toEqual(linkStates.map((state) => ({ id: cat.id, state })));
       }
-      expect(await ann.send({ to: cat.id, type: 'late', data: 'x' })).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
+      return [ann, ben, cat];
+    }
+
+    it('a closed page (persist on) says "maybe back": away, then clientDisconnected after the reload grace; a signal to it then → 404 of validation', async () => {
+      const [ann, ben, cat] = await closeCat('close', {}, ['away']);
+      const late = await ann.send({ to: cat.id, type: 'late', data: 'x' });
+      expect(late).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
+      expect(late.message).toMatch(NO_LONGER_CONNECTED);
       // The rest of the mesh is unharmed.
       expect(await ann.send({ type: 'still', data: 'here' })).toEqual({ ok: true });
       expect(await ben.dataFrom(ann.id, 'still')).toEqual(['here']);
     });
 
-    it('a signal to a page that closes before acknowledging fails with 404, not silence', async () => {
+    it('a closed page with persist off says a final goodbye: clientDisconnected with no away first', async () => {
+      await closeCat('close-final', { persist: false }, []);
+    });
+
+    it('a signal sent to a page that closed but is not yet gone fails with the 404 of a lost target, not silence', async () => {
       pages = await formMesh(browser, server, sessionName('vanish'), ['ann', 'dan']);
       const [ann, dan] = pages as [EnginePage, EnginePage];
-      await dan.close();
-      // Sent at once: ann may not know yet that dan is gone; the signal must still fail.
-      expect(await ann.send({ to: dan.id, type: 'into-the-void', data: 'x' })).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
+      await dan.closeTab();
+      // Sent at once: dan is still a member for ann (away for the reload grace, or not yet told),
+      // so the signal is accepted and must fail when dan leaves, not on validation.
+      const result = await ann.send({ to: dan.id, type: 'into-the-void', data: 'x' });
+      expect(result).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
+      expect(result.message).toMatch(LEFT_BEFORE_ACK);
+      expect((await ann.state()).destroyed).toEqual([{ id: dan.id, reason: 'clientDisconnected' }]);
     });
 
     it('the introducer (first page) closes → the others keep signalling and a new page still joins', async () => {

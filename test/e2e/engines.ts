@@ -102,6 +102,13 @@ export interface PageDriver {
   hide?(): Promise<void>;
   /** Closes the page and its own context (storage). */
   close(): Promise<void>;
+  /**
+   * Closes the page as a user closes a tab: its unload steps run (`pagehide`) and its context
+   * (the user's browser profile) stays until `close()`. Firefox's `close()` over WebDriver BiDi
+   * discards the page without its unload steps, and closing the context right after the tab
+   * can cut a goodbye the page sent on `pagehide` before it leaves the process.
+   */
+  closeTab(): Promise<void>;
 }
 
 /** One running browser of either engine. */
@@ -158,6 +165,11 @@ class PlaywrightDriver implements PageDriver {
   async close() {
     await (this.ownsContext ? this.page.context().close() : this.page.close());
   }
+  async closeTab() {
+    const closed = new Promise<void>((resolve) => this.page.once('close', () => resolve()));
+    await this.page.close({ runBeforeUnload: true }); // does not wait for the unload to finish
+    await closed;
+  }
 }
 
 const FIREFOX_WEBSOCKET_NOISE = /^(Firefox can.t establish a connection to the server at ws:|The connection to ws:\S+ was interrupted while the page was loading)/;
@@ -209,6 +221,11 @@ class PuppeteerDriver implements PageDriver {
   }
   async close() {
     await this.context.close();
+  }
+  async closeTab() {
+    const closed = new Promise<void>((resolve) => this.page.once('close', () => resolve()));
+    await this.page.close({ runBeforeUnload: true }); // does not wait for the unload to finish
+    await closed;
   }
 }
 

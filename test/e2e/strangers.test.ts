@@ -5,7 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../server/app.mjs';
-import { ENGINES, launchBrowser, sessionName, startTestServer, TestPage, WAIT_MS, within, type EngineBrowser, type EnginePage, type PageDriver } from './harness.js';
+import { ENGINES, launchBrowser, sessionName, startTestServer, TestPage, WAIT_MS, type EngineBrowser, type EnginePage, type PageDriver } from './harness.js';
+import { within } from '../within.js';
 
 /** Directed signals from `page` to `to`, one at a time: each round trip (signal → ack) in ms. */
 function roundTrips(page: PageDriver, to: string, count: number): Promise<number[]> {
@@ -57,13 +58,7 @@ describe.each(ENGINES)('%s', (engine) => {
       const [a, b, wrong, none] = await Promise.all(['alice', 'bob', 'wrong', 'none'].map(open)) as [EnginePage, EnginePage, EnginePage, EnginePage];
       await a.connect(session, server, { secret: 'correct horse battery' });
       await b.connect(session, server, { secret: 'correct horse battery' });
-      await within(
-        (async () => {
-          while ((await a.liveIds()).length < 2 || (await b.liveIds()).length < 2) await new Promise((r) => setTimeout(r, 50));
-        })(),
-        WAIT_MS,
-        'alice and bob to link',
-      );
+      await Promise.all([a, b].map((p) => p.waitForLive([a.id, b.id])));
       await wrong.connect(session, server, { secret: 'correct horse batter' });
       await none.connect(session, server);
       expect(await a.send({ type: 'members', data: 'only' })).toEqual({ ok: true });
@@ -88,18 +83,12 @@ describe.each(ENGINES)('%s', (engine) => {
       const options = { secret: 'flood-test', maxSignalsPerSecond: 200 };
       const [a, b, flooder] = await Promise.all(['alice', 'bob', 'flooder'].map(open)) as [EnginePage, EnginePage, EnginePage];
       for (const p of [a, b, flooder]) await p.connect(session, server, options);
-      await within(
-        (async () => {
-          for (const p of [a, b, flooder]) while ((await p.liveIds()).length < 3) await new Promise((r) => setTimeout(r, 50));
-        })(),
-        WAIT_MS,
-        'a mesh of three',
-      );
+      await Promise.all([a, b, flooder].map((p) => p.waitForLive([a.id, b.id, flooder.id])));
       const before = await roundTrips(a.page, b.id, 50);
       const flood = flooder.page.evaluate(([to]) => (window as unknown as { t: { sendMany(o: object): Promise<{ sent: number; failed: string[] }> } }).t.sendMany({ to, type: 'flood', count: 3000 }), [b.id] as const);
       await new Promise((r) => setTimeout(r, 50)); // the flood is under way
       const during = await roundTrips(a.page, b.id, 50);
-      const result = await within(flood, WAIT_MS, 'the flood to complete');
+      const result = await within(flood, 'the flood to complete', WAIT_MS);
       const refused = result.failed.filter((f) => f === '429 OT_RATE_LIMIT_EXCEEDED').length;
       console.log(
         `[strangers e2e] alice→bob signal→ack ms: before the flood median ${median(before).toFixed(2)} p95 ${p95(before).toFixed(2)}; ` +

@@ -8,7 +8,8 @@ import { Peer, type DataConnection } from 'peerjs';
 import { createPeerJsBootstrap } from '../../src/bootstrap/peerjs.js';
 import { rendezvousPeerId } from '../../src/bootstrap/rendezvous-id.js';
 import type { Bootstrap, BootstrapChannel } from '../../src/bootstrap/types.js';
-import { uniqueSessionId, waitUntil, within } from './helpers/mesh.js';
+import { POLL, uniqueSessionId } from './helpers/mesh.js';
+import { within } from '../within.js';
 
 const made: Bootstrap[] = [];
 const peers: Peer[] = [];
@@ -54,16 +55,16 @@ describe('PeerJS bootstrap', () => {
     expect(channel).toBeDefined();
     const atNewcomer = record(channel!);
     for (let i = 0; i < 20; i++) channel!.send(`n${i}`);
-    await waitUntil(() => incoming.length === 1, 'the holder to get the channel');
+    await expect.poll(() => incoming, { ...POLL, message: 'the holder to get the channel' }).toHaveLength(1);
     const atHolder = record(incoming[0]!);
-    await waitUntil(() => atHolder.frames.length === 20, '20 frames at the holder');
+    await expect.poll(() => atHolder.frames, { ...POLL, message: '20 frames at the holder' }).toHaveLength(20);
     expect(atHolder.frames).toEqual([...Array(20).keys()].map((i) => `n${i}`));
     incoming[0]!.send('back');
-    await waitUntil(() => atNewcomer.frames.length === 1, 'the reply at the newcomer');
+    await expect.poll(() => atNewcomer.frames, { ...POLL, message: 'the reply at the newcomer' }).toHaveLength(1);
     expect(atNewcomer.frames).toEqual(['back']);
 
     channel!.close();
-    await waitUntil(() => atHolder.closed, 'the holder to see the channel close');
+    await expect.poll(() => atHolder.closed, { ...POLL, message: 'the holder to see the channel close' }).toBe(true);
     expect(incoming).toHaveLength(1);
     expect(atNewcomer.closed).toBe(false); // closed by us: no callback
   });
@@ -80,15 +81,15 @@ describe('PeerJS bootstrap', () => {
     const atB = record(cb!);
     ca!.send('a');
     cb!.send('b');
-    await waitUntil(() => incoming.length === 2, 'two channels at the holder');
+    await expect.poll(() => incoming, { ...POLL, message: 'two channels at the holder' }).toHaveLength(2);
     const byFirstFrame = new Map<unknown, BootstrapChannel>();
     for (const ch of incoming) ch.listen({ data: (raw) => byFirstFrame.set(raw, ch), closed: () => {} });
-    await waitUntil(() => byFirstFrame.size === 2, 'the first frame of each channel');
+    await expect.poll(() => byFirstFrame.size, { ...POLL, message: 'the first frame of each channel' }).toBe(2);
     byFirstFrame.get('a')!.close();
-    await waitUntil(() => atA.closed, 'the newcomer to see the holder close its channel');
+    await expect.poll(() => atA.closed, { ...POLL, message: 'the newcomer to see the holder close its channel' }).toBe(true);
     expect(atB.closed).toBe(false);
     holder.close();
-    await waitUntil(() => atB.closed, 'the other newcomer to see the holder go');
+    await expect.poll(() => atB.closed, { ...POLL, message: 'the other newcomer to see the holder go' }).toBe(true);
   });
 
   it('a holder still serves a newcomer that dials with a PeerJS DataConnection', async () => {
@@ -104,12 +105,12 @@ describe('PeerJS bootstrap', () => {
     conn.on('data', (d) => got.push(d));
     await within(new Promise((resolve) => conn.on('open', () => resolve(undefined))), 'the DataConnection to open');
     void conn.send('hi');
-    await waitUntil(() => incoming.length === 1, 'the holder to get the DataConnection');
+    await expect.poll(() => incoming, { ...POLL, message: 'the holder to get the DataConnection' }).toHaveLength(1);
     const atHolder = record(incoming[0]!);
-    await waitUntil(() => atHolder.frames.length === 1, 'the frame at the holder');
+    await expect.poll(() => atHolder.frames, { ...POLL, message: 'the frame at the holder' }).toHaveLength(1);
     expect(atHolder.frames).toEqual(['hi']);
     incoming[0]!.send('back');
-    await waitUntil(() => got.length === 1, 'the reply on the DataConnection');
+    await expect.poll(() => got, { ...POLL, message: 'the reply on the DataConnection' }).toHaveLength(1);
     expect(got).toEqual(['back']);
   });
 });

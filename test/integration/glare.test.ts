@@ -9,7 +9,7 @@ import { Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
 import type { MeshFrame } from '../../src/wire/mesh-frames.js';
 import { MESH_DEFAULTS } from '../../src/mesh/transport.js';
 import type { LeaveReason, TransportEvents } from '../../src/transport/types.js';
-import { waitUntil } from './helpers/mesh.js';
+import { POLL } from './helpers/mesh.js';
 
 class Recorder implements TransportEvents {
   joined: string[] = [];
@@ -83,11 +83,11 @@ describe('glare', () => {
     const toA: SdpRoute = (frame) => deliver(() => frame.t === 'm.sdp' && a.handleSdp(frame, 'glare-b', toB), frame);
     a.offerTo('glare-b', toB);
     b.offerTo('glare-a', toA);
-    await waitUntil(() => a.isJoined('glare-b') && b.isJoined('glare-a'), 'the glaring pair to link');
+    await expect.poll(() => a.isJoined('glare-b') && b.isJoined('glare-a'), { ...POLL, message: 'the glaring pair to link' }).toBe(true);
     expect(offersSeen.sort()).toEqual(['glare-a:offer', 'glare-b:answer', 'glare-b:offer']);
     expect([ea.joined, eb.joined]).toEqual([['glare-b'], ['glare-a']]);
     expect(a.send('glare-b', { t: 'sig', n: 1 })).toBe(true);
-    await waitUntil(() => eb.messages.length === 1, 'a frame over the surviving link');
+    await expect.poll(() => eb.messages, { ...POLL, message: 'a frame over the surviving link' }).toHaveLength(1);
     expect([ea.left, eb.left, ea.faults, eb.faults]).toEqual([[], [], [], []]);
   });
 });

@@ -46,6 +46,20 @@ async function failure(promise: Promise<unknown>): Promise<InviteError> {
 }
 
 describe('an invite link over real WebRTC', () => {
+  it('holds at most 16 invites waiting for a reply; a 17th is refused until one is answered', async () => {
+    const inviter = door();
+    const invites = [];
+    for (let i = 0; i < 16; i++) invites.push(await inviter.createInvite());
+    expect(inviter.waiting).toBe(16);
+    const refused = await failure(inviter.createInvite());
+    expect(refused.message).toBe('16 invites are already waiting for a reply: answer or let some expire first');
+    const newcomer = await answer(invites[0]!.code);
+    channels.push(await inviter.acceptReply(newcomer.reply), await newcomer.channel);
+    expect(inviter.waiting).toBe(15);
+    await inviter.createInvite();
+    expect(inviter.waiting).toBe(16);
+  });
+
   it('opens one ordered channel both sides can use, and spends the invite', async () => {
     const inviter = door();
     const invite = await inviter.createInvite();

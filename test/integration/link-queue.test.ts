@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { MAX_QUEUED_CHARS, MAX_QUEUED_FRAMES, createSimplePeerLink, type MeshLink } from '../../src/mesh/link.js';
-import { waitUntil } from './helpers/mesh.js';
+import { POLL } from './helpers/mesh.js';
 
 const links: MeshLink[] = [];
 afterEach(() => {
@@ -20,7 +20,7 @@ describe('link send queue', () => {
     a = createSimplePeerLink({ ...options, initiator: true }, { sdp: (sdp) => b?.signal(sdp), open: noop, data: noop, closed: noop });
     b = createSimplePeerLink({ ...options, initiator: false }, { sdp: (sdp) => a?.signal(sdp), open: noop, data: noop, closed: noop });
     links.push(a, b);
-    await waitUntil(() => a!.state === 'open' && b!.state === 'open', 'the two links to open');
+    await expect.poll(() => a!.state === 'open' && b!.state === 'open', { ...POLL, message: 'the two links to open' }).toBe(true);
 
     const frame = 'x'.repeat(60_000); // one string, queued many times: no memory is spent on copies
     let accepted = 0;

@@ -8,7 +8,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSimplePeerLink, type MeshLink } from '../../src/mesh/link.js';
 import type { MeshOptions } from '../../src/mesh/transport.js';
-import { RecordingPeer, meshOptions, uniqueSessionId, waitUntil, within } from './helpers/mesh.js';
+import { meshOptions, POLL, RecordingPeer, uniqueSessionId } from './helpers/mesh.js';
+import { within } from '../within.js';
 
 const peers: RecordingPeer[] = [];
 afterEach(() => {
@@ -36,7 +37,7 @@ async function room(label: string, links: MeshLink[]): Promise<{ a: RecordingPee
   };
   const [a, b, c] = [make(`${label}-a`), make(`${label}-b`), make(`${label}-c`)];
   for (const p of [a, b, c]) await within(p.connect(), `${p.info.connectionId} to connect`);
-  await waitUntil(() => a.joined.size === 2 && b.joined.size === 2 && c.joined.size === 2, 'a full mesh of three');
+  await expect.poll(() => a.joined.size === 2 && b.joined.size === 2 && c.joined.size === 2, { ...POLL, message: 'a full mesh of three' }).toBe(true);
   return { a, b, c, make };
 }
 
@@ -58,14 +59,14 @@ describe('a "maybe back" goodbye', () => {
 
     const cId = c.info.connectionId;
     closeMaybeBack(c);
-    await waitUntil(() => a.away.includes(cId) && b.away.includes(cId), 'a and b to see c away after its "maybe back" goodbye');
+    await expect.poll(() => a.away.includes(cId) && b.away.includes(cId), { ...POLL, message: 'a and b to see c away after its "maybe back" goodbye' }).toBe(true);
     const reloaded = make(cId);
     await within(reloaded.connect(), 'the reloaded c to connect with the same id');
-    await waitUntil(() => a.back.includes(cId) && b.back.includes(cId), 'a and b to see c back');
+    await expect.poll(() => a.back.includes(cId) && b.back.includes(cId), { ...POLL, message: 'a and b to see c back' }).toBe(true);
     expect([a.joins.filter((id) => id === cId), b.joins.filter((id) => id === cId)]).toEqual([[cId], [cId]]);
     expect([a.left, b.left]).toEqual([[], []]);
     expect(a.transport.send(cId, { t: 'sig', n: 1 })).toBe(true);
-    await waitUntil(() => reloaded.messages.some((m) => (m.frame as { n?: number }).n === 1), 'the reloaded c to receive a frame');
+    await expect.poll(() => reloaded.messages.some((m) => (m.frame as { n?: number }).n === 1), { ...POLL, message: 'the reloaded c to receive a frame' }).toBe(true);
     // Past the reload grace nothing changes: it is a member.
     await new Promise((resolve) => setTimeout(resolve, RELOAD_GRACE_MS + 500));
     expect([a.left, b.left]).toEqual([[], []]);
@@ -76,9 +77,9 @@ describe('a "maybe back" goodbye', () => {
     const cId = c.info.connectionId;
     const at = Date.now();
     closeMaybeBack(c);
-    await waitUntil(() => a.away.includes(cId), 'a to see c away');
+    await expect.poll(() => a.away.includes(cId), { ...POLL, message: 'a to see c away' }).toBe(true);
     expect(a.left).toEqual([]);
-    await waitUntil(() => a.left.length === 1 && b.left.length === 1, 'a and b to drop c after the reload grace', RELOAD_GRACE_MS + 5_000);
+    await expect.poll(() => a.left.length === 1 && b.left.length === 1, { ...POLL, message: 'a and b to drop c after the reload grace', timeout: RELOAD_GRACE_MS + 5_000 }).toBe(true);
     expect(Date.now() - at).toBeGreaterThanOrEqual(RELOAD_GRACE_MS - 200);
     expect([a.left, b.left]).toEqual([[{ id: cId, reason: 'clientDisconnected' }], [{ id: cId, reason: 'clientDisconnected' }]]);
   });

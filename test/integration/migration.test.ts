@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ConnectionDestroyedEvent, Session } from '../../src/index.js';
 import { startChildSession, type ChildSession } from './helpers/child.js';
 import { startPeerServer, type RunningPeerServer } from './helpers/peer-server.js';
-import { disconnectAll, meshOptions, newSession, uniqueSessionId, waitForFullMesh, waitUntil, within } from './helpers/mesh.js';
+import { disconnectAll, meshOptions, newSession, POLL, uniqueSessionId, waitForFullMesh } from './helpers/mesh.js';
+import { within } from '../within.js';
 
 let child: ChildSession | undefined;
 let server: RunningPeerServer | undefined;
@@ -31,7 +32,7 @@ describe('introducer migration', () => {
     await waitForFullMesh([a, b, c]);
     const log = destroyedLog([b, c]);
     a.disconnect();
-    await waitUntil(() => log.length === 2, 'b and c to see the introducer leave');
+    await expect.poll(() => log, { ...POLL, message: 'b and c to see the introducer leave' }).toHaveLength(2);
     expect(log.map((e) => e.reason)).toEqual(['clientDisconnected', 'clientDisconnected']);
 
     const d = newSession(sid);
@@ -57,22 +58,24 @@ describe('introducer migration', () => {
 
   it('a silently dead introducer (frozen process) is replaced once the server frees its id', async () => {
     // A holder that goes silent keeps its id until the server's alive_timeout. PeerJS clients
-    // ping the server every 5 s, so 8 s keeps live holders and frees a frozen one soon.
-    server = await startPeerServer(8_000);
-    const options = meshOptions(server.port, { joinTimeoutMs: 40_000 });
+    // ping the server every 5 s: with 3 pings' worth, a live holder on a loaded machine keeps its
+    // id (it would have to miss two pings in a row), and the frozen one's is freed in the end.
+    // The test waits for that event (the newcomer getting in), not for a time.
+    server = await startPeerServer(15_000);
+    const options = meshOptions(server.port, { joinTimeoutMs: 50_000 });
     const sid = uniqueSessionId('frozen');
     child = await startChildSession(server.port, sid); // first: it holds the rendezvous id
     const [a, b] = [newSession(sid, options), newSession(sid, options)];
     await within(a.connect({ data: 'a' }), 'a to connect');
     await within(b.connect({ data: 'b' }), 'b to connect');
-    await waitUntil(() => [a, b].every((s) => s.connections.length === 2), 'a and b to see each other and the child');
+    await expect.poll(() => [a, b].every((s) => s.connections.length === 2), { ...POLL, message: 'a and b to see each other and the child' }).toBe(true);
     const log = destroyedLog([a, b]);
     child.signal('SIGSTOP');
-    await waitUntil(() => log.length === 2, 'a and b to drop the frozen introducer', 10_000);
+    await expect.poll(() => log, { ...POLL, message: 'a and b to drop the frozen introducer', timeout: 20_000 }).toHaveLength(2);
     expect(log.map((e) => e.reason)).toEqual(['networkDisconnected', 'networkDisconnected']);
 
     const d = newSession(sid, options);
-    await within(d.connect({ data: 'd' }), 'a newcomer to get in while the dead holder keeps the id', 40_000);
+    await within(d.connect({ data: 'd' }), 'a newcomer to get in once the server freed the dead holder\'s id', 50_000);
     await waitForFullMesh([a, b, d], 40_000);
-  });
+  }, 120_000);
 });

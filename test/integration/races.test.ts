@@ -4,7 +4,8 @@
  * no link is ever replaced (a replaced link would show as a peerAway).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { RecordingPeer, uniqueSessionId, waitUntil, within } from './helpers/mesh.js';
+import { POLL, RecordingPeer, uniqueSessionId } from './helpers/mesh.js';
+import { within } from '../within.js';
 
 const peers: RecordingPeer[] = [];
 afterEach(() => {
@@ -20,7 +21,7 @@ function group(label: string, count: number): RecordingPeer[] {
 }
 
 async function expectOneLinkPerPair(group: RecordingPeer[]): Promise<void> {
-  await waitUntil(() => group.every((p) => p.joined.size === group.length - 1), `${group.length} peers to each see ${group.length - 1} others`).catch((e) => {
+  await expect.poll(() => group.every((p) => p.joined.size === group.length - 1), { ...POLL, message: `${group.length} peers to each see ${group.length - 1} others` }).toBe(true).catch((e) => {
     for (const p of group) console.error(p.info.connectionId, [...p.joined.keys()], p.left, p.faults);
     throw e;
   });

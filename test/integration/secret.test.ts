@@ -10,7 +10,8 @@ import { deriveSessionKey } from '../../src/auth/session-key.js';
 import { createPeerJsBootstrap } from '../../src/bootstrap/peerjs.js';
 import { secretRendezvousPeerId } from '../../src/bootstrap/rendezvous-id.js';
 import { MESH_DEFAULTS } from '../../src/mesh/transport.js';
-import { RecordingPeer, disconnectAll, meshOptions, uniqueSessionId, waitForFullMesh, waitUntil, within } from './helpers/mesh.js';
+import { disconnectAll, meshOptions, POLL, RecordingPeer, uniqueSessionId, waitForFullMesh } from './helpers/mesh.js';
+import { within } from '../within.js';
 
 const opened: Session[] = [];
 afterEach(() => {
@@ -42,7 +43,7 @@ describe('session secret over real WebRTC', () => {
     const got: string[] = [];
     b.on('signal:hi', (e) => got.push(e.data));
     await within(a.signal({ type: 'hi', data: 'with the secret' }), 'a signal between members');
-    await waitUntil(() => got.length === 1, 'b to get the signal');
+    await expect.poll(() => got, { ...POLL, message: 'b to get the signal' }).toHaveLength(1);
 
     const wrong = session(sid, 'correct hors');
     const none = session(sid);

@@ -10,7 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { MAX_WS_MESSAGES_PER_SECOND, MAX_WS_PAYLOAD_BYTES } from '../../server/app.mjs';
 import { startAppServer, type RunningAppServer } from './helpers/peer-server-app.js';
-import { waitUntil, within } from './helpers/mesh.js';
+import { POLL } from './helpers/mesh.js';
+import { within } from '../within.js';
 
 let server: RunningAppServer;
 beforeAll(async () => {
@@ -52,7 +53,7 @@ describe('PeerServer bounds (server/app.mjs)', () => {
     const [a, b] = [await client('boundsA1'), await client('boundsB1')];
     const text = 'x'.repeat(64 * 1024); // the largest frame a peer accepts
     a.socket.send(offer('boundsB1', text));
-    await waitUntil(() => b.received.length === 1, 'b to receive a 64 KiB frame through the server');
+    await expect.poll(() => b.received, { ...POLL, message: 'b to receive a 64 KiB frame through the server' }).toHaveLength(1);
     expect((b.received[0] as { payload: { text: string } }).payload.text).toBe(text);
     a.socket.close();
     b.socket.close();

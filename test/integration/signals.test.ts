@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Session, SignalEvent } from '../../src/index.js';
-import { disconnectAll, newSession, uniqueSessionId, waitForFullMesh, waitUntil, within } from './helpers/mesh.js';
+import { disconnectAll, newSession, POLL, uniqueSessionId, waitForFullMesh } from './helpers/mesh.js';
+import { within } from '../within.js';
 
 afterEach(disconnectAll);
 
@@ -36,7 +37,7 @@ describe('signals over the mesh', () => {
     const sessions = await threeSessions('broadcast');
     const got = sessions.map(record);
     await within(sessions[1]!.signal({ data: 'to all' }), 'the broadcast to be acknowledged by all');
-    await waitUntil(() => got.every((g) => g.length === 1), 'every session to receive the broadcast');
+    await expect.poll(() => got.every((g) => g.length === 1), { ...POLL, message: 'every session to receive the broadcast' }).toBe(true);
     for (const g of got) expect([g[0]!.type, g[0]!.data]).toEqual(['', 'to all']);
   });
 

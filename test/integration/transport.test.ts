@@ -1,9 +1,10 @@
 /**
  * The mesh Transport on its own (no Session): real WebRTC (@roamhq/wrtc) and a real PeerServer.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { trackTimers } from './helpers/timer-tracker.js';
-import { RecordingPeer, meshOptions, uniqueSessionId, waitUntil, within } from './helpers/mesh.js';
+import { meshOptions, POLL, RecordingPeer, uniqueSessionId } from './helpers/mesh.js';
+import { within } from '../within.js';
 
 const peers: RecordingPeer[] = [];
 function peer(sessionId: string, id: string): RecordingPeer {
@@ -25,12 +26,15 @@ describe('mesh transport', () => {
     expect(await within(a.connect(), 'a to connect')).toEqual({ missing: [] });
     expect(await within(b.connect(), 'b to connect')).toEqual({ missing: [] });
     expect(b.joined.get('conn-a')).toEqual(a.info);
-    await waitUntil(() => a.joined.has('conn-b'), 'a to see b joined');
+    await expect.poll(() => a.joined.has('conn-b'), { ...POLL, message: 'a to see b joined' }).toBe(true);
     expect(a.joined.get('conn-b')).toEqual(b.info);
 
     for (let i = 0; i < 100; i++) expect(a.transport.send('conn-b', { t: 'sig', n: i })).toBe(true);
     expect(b.transport.send('conn-a', { t: 'ack', n: 0 })).toBe(true);
-    await waitUntil(() => b.messages.length === 100 && a.messages.length === 1, '100 frames a→b and 1 frame b→a');
+    await vi.waitFor(() => {
+      expect(b.messages, 'frames a→b').toHaveLength(100);
+      expect(a.messages, 'frames b→a').toHaveLength(1);
+    }, POLL);
     expect(b.messages.map((m) => (m.frame as { n: number }).n)).toEqual([...Array(100).keys()]);
     expect(b.messages.every((m) => m.from === 'conn-a')).toBe(true);
     expect(a.transport.send('nobody', { t: 'sig' })).toBe(false);
@@ -44,31 +48,39 @@ describe('mesh transport', () => {
     const b = peer(sid, 'conn-b');
     await within(a.connect(), 'a to connect');
     await within(b.connect(), 'b to connect');
-    await waitUntil(() => a.joined.has('conn-b'), 'a to see b joined');
+    await expect.poll(() => a.joined.has('conn-b'), { ...POLL, message: 'a to see b joined' }).toBe(true);
     b.transport.close();
     b.transport.close(); // safe twice
-    await waitUntil(() => a.left.length === 1, 'a to see b leave');
+    await expect.poll(() => a.left, { ...POLL, message: 'a to see b leave' }).toHaveLength(1);
     expect(a.left).toEqual([{ id: 'conn-b', reason: 'clientDisconnected' }]);
     expect(a.transport.send('conn-b', { t: 'sig' })).toBe(false);
   });
 
-  it('close() during connect() settles the join: it rejects unless the join had already finished', async () => {
+  it('close() before connect() resolved makes it reject, even at the last step of the join; after, close() is a leave', async () => {
     const sid = uniqueSessionId('abort');
     const a = peer(sid, 'conn-a');
     await within(a.connect(), 'a to connect');
-    for (const delayMs of [0, 2, 10]) {
-      const b = peer(sid, `conn-b-${delayMs}`);
-      const joining = b.connect().then(
-        () => 'joined',
-        (err: Error) => err.message,
-      );
-      if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-      b.transport.close();
-      const outcome = await within(joining, `connect() to settle after close() at ${delayMs} ms`, 5_000);
-      // Closed before the first await finished: always a rejection. Later: the join may have won.
-      if (delayMs === 0) expect(outcome).toMatch('closed while connecting');
-      else expect(['joined', 'mesh transport: closed while connecting']).toContain(outcome);
-    }
+    const outcome = (p: RecordingPeer) => within(p.connect().then(() => 'joined', (err: Error) => err.message), `${p.info.connectionId}'s connect() to settle`);
+
+    const atOnce = peer(sid, 'conn-at-once');
+    const settledAtOnce = outcome(atOnce);
+    atOnce.transport.close(); // before its first await
+    expect(await settledAtOnce).toBe('mesh transport: closed while connecting');
+
+    // The last step: its link to the only member is up and reported, connect() has not returned.
+    const atLink = peer(sid, 'conn-at-link');
+    const heard = atLink.peerJoined.bind(atLink);
+    atLink.peerJoined = (info) => {
+      heard(info);
+      atLink.transport.close();
+    };
+    expect(await outcome(atLink)).toBe('mesh transport: closed while connecting');
+    expect(atLink.joins).toEqual(['conn-a']);
+
+    const after = peer(sid, 'conn-after');
+    expect(await outcome(after)).toBe('joined');
+    after.transport.close();
+    await expect.poll(() => a.left, { ...POLL, message: 'a to see conn-after leave' }).toContainEqual({ id: 'conn-after', reason: 'clientDisconnected' });
   });
 
   it('rejects connect() after a few tries, well before joinTimeoutMs, when no PeerServer answers', async () => {
@@ -83,13 +95,11 @@ describe('mesh transport', () => {
       const sid = uniqueSessionId('leak');
       const group = ['leak-a', 'leak-b', 'leak-c'].map((id) => peer(sid, id));
       for (const p of group) await within(p.connect(), `${p.info.connectionId} to connect`);
-      await waitUntil(() => group.every((p) => p.joined.size === 2), 'a full mesh of three');
+      await expect.poll(() => group.every((p) => p.joined.size === 2), { ...POLL, message: 'a full mesh of three' }).toBe(true);
       expect(tracker.pending().length).toBeGreaterThan(0);
       for (const p of group) p.transport.close();
       // A goodbye may linger up to byeLingerMs (500 ms) to drain; then nothing may remain.
-      await waitUntil(() => tracker.pending().length === 0, 'every timer to be cleared', 3_000).catch((err: Error) => {
-        throw new Error(`${err.message}; pending: ${tracker.pending().join('\n')}`);
-      });
+      await expect.poll(() => tracker.pending(), { ...POLL, message: 'every timer to be cleared', timeout: 3_000 }).toEqual([]);
     } finally {
       tracker.restore();
     }

@@ -66,14 +66,19 @@ describe('completion means the target\'s app received it', () => {
   });
 
   it('a broadcast completes only when every connection acknowledged', async () => {
-    room = await joinRoom(3, { latencyMs: 2 });
+    room = await joinRoom(3);
     const [a, b, c] = room.sessions as [Session, Session, Session];
     let cGotIt = false;
     c.on('signal', () => (cGotIt = true));
-    const slowC = room.network.drop((from, to, frame: any) => to === c.connection!.connectionId && frame.t === 'sig');
+    const acksToA: string[] = [];
+    const slowC = room.network.drop((from, to, frame: any) => {
+      if (to === a.connection!.connectionId && frame.t === 'ack') acksToA.push(from);
+      return to === c.connection!.connectionId && frame.t === 'sig';
+    });
     let done = false;
     const sending = a.signal({ data: 'all' }).then(() => (done = true));
-    await new Promise((r) => setTimeout(r, 30));
+    await expect.poll(() => acksToA, { message: "b's ack on its way to a" }).toEqual([b.connection!.connectionId]);
+    await settle(); // it arrives (the memory network delivers on microtasks)
     expect(dataOf(room, b)).toEqual(['all']);
     expect(done).toBe(false); // c has not acknowledged
     slowC();
@@ -179,9 +184,9 @@ describe('order and duplicates', () => {
     const frame = { t: 'sig', id: 7, type: 'dup', data: 'once' };
     room.network.inject(a.connection!.connectionId, b.connection!.connectionId, frame);
     room.network.inject(a.connection!.connectionId, b.connection!.connectionId, frame);
-    await new Promise((resolve) => setTimeout(resolve, 5)); // the second ack goes with the next batch
+    // The second ack goes with the next batch.
+    await expect.poll(() => acks, { message: 'both acks' }).toEqual([{ t: 'ack', id: 7 }, { t: 'ack', id: 7 }]);
     expect(dataOf(room, b)).toEqual(['once']);
-    expect(acks).toEqual([{ t: 'ack', id: 7 }, { t: 'ack', id: 7 }]);
   });
 
   it('acknowledges the first signal of a burst at once and the rest in one frame', async () => {

@@ -1,3 +1,4 @@
+import { expect, vi } from 'vitest';
 import { initSession, createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type Session, type SignalEvent } from '../../src/index.js';
 
 /** Sessions joined to one in-memory session, each with a log of the signals it received. */
@@ -25,10 +26,7 @@ export async function joinRoom(count: number, options: MemoryNetworkOptions & { 
     sessions.push(session);
   }
   // With a latency, earlier members hear of later ones a little later: wait for a full mesh.
-  for (let waited = 0; sessions.some((s) => s.connections.length < count - 1); waited++) {
-    if (waited > 1000) throw new Error(`room of ${count} did not form a full mesh`);
-    await new Promise((resolve) => setTimeout(resolve, 1));
-  }
+  await expect.poll(() => sessions.every((s) => s.connections.length === count - 1), { message: `a room of ${count} to form a full mesh`, timeout: 2_000, interval: 1 }).toBe(true);
   await settle();
   return { network, sessions, received };
 }
@@ -55,4 +53,16 @@ export async function rejection(promise: Promise<unknown>): Promise<any> {
     return error;
   }
   throw new Error('expected the promise to reject, but it resolved');
+}
+
+/**
+ * With fake timers: advance the clock in 10 ms steps (awaiting what each step starts) until
+ * `check` holds; fail naming `what` after `limitMs` of fake time. (`vi.waitFor` would poll on
+ * the real clock too, so a minute of fake time would take a minute.)
+ */
+export async function advanceUntil(check: () => boolean, what: string, limitMs = 60_000): Promise<void> {
+  for (let t = 0; !check(); t += 10) {
+    if (t > limitMs) throw new Error(`still waiting for ${what} after ${limitMs} ms of fake time`);
+    await vi.advanceTimersByTimeAsync(10);
+  }
 }

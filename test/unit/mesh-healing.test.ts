@@ -12,6 +12,7 @@ import { createMemoryRendezvous, type MemoryRendezvous } from '../../src/bootstr
 import { createMemoryLinks, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
 import { createMeshTransport, type MeshCloseOptions } from '../../src/mesh/transport.js';
 import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
+import { advanceUntil } from './helpers.js';
 
 const SESSION = 'room';
 const GRACE_MS = 10_000;
@@ -124,14 +125,6 @@ function peer(id: string, joinTimeoutMs?: number): Peer {
   return p;
 }
 
-/** Advance the fake clock in small steps until `check` holds; fail naming `what` after `limitMs`. */
-async function until(check: () => boolean, what: string, limitMs = 60_000): Promise<void> {
-  for (let t = 0; !check(); t += 10) {
-    if (t > limitMs) throw new Error(`still waiting for ${what} after ${limitMs} ms of fake time`);
-    await vi.advanceTimersByTimeAsync(10);
-  }
-}
-
 function sees(p: Peer, q: Peer): boolean {
   return p.transport.send(q.id, { t: 'probe' });
 }
@@ -140,9 +133,9 @@ function sees(p: Peer, q: Peer): boolean {
 async function room<const T extends string[]>(...ids: T): Promise<{ [K in keyof T]: Peer }> {
   const group = ids.map((id) => peer(id));
   group[0]!.connect();
-  await until(() => group[0]!.result !== undefined, `${ids[0]} to connect`);
+  await advanceUntil(() => group[0]!.result !== undefined, `${ids[0]} to connect`);
   for (const p of group.slice(1)) p.connect();
-  await until(() => group.every((p) => p.result !== undefined && group.every((q) => q === p || sees(p, q))), `a full mesh of ${ids.join(', ')}`);
+  await advanceUntil(() => group.every((p) => p.result !== undefined && group.every((q) => q === p || sees(p, q))), `a full mesh of ${ids.join(', ')}`);
   for (const p of group) p.frames.length = 0;
   return group as { [K in keyof T]: Peer };
 }
@@ -162,13 +155,13 @@ describe('a link that dies between two members who still see the others', () => 
   it('is re-formed through a relay: away then back on both sides, no leave, no second join, frames flow again in order', async () => {
     const [i, a, b] = await room('i', 'a', 'b');
     for (let n = 0; n < 3; n++) a.transport.send('b', { t: 'sig', n });
-    await until(() => b.frames.length === 3, 'three frames before the cut');
+    await advanceUntil(() => b.frames.length === 3, 'three frames before the cut');
     const [old] = a.linksTo(b);
     old!.cut();
     expect(a.transport.send('b', { t: 'sig', n: 3 })).toBe(false); // away: nothing is sent
-    await until(() => sees(a, b) && sees(b, a), 'a and b to be linked again');
+    await advanceUntil(() => sees(a, b) && sees(b, a), 'a and b to be linked again');
     for (let n = 3; n < 6; n++) a.transport.send('b', { t: 'sig', n });
-    await until(() => b.frames.filter(([, f]) => (f as { t: string }).t === 'sig').length === 6, 'three frames after the re-link');
+    await advanceUntil(() => b.frames.filter(([, f]) => (f as { t: string }).t === 'sig').length === 6, 'three frames after the re-link');
     expect(b.frames.filter(([, f]) => (f as { t: string }).t === 'sig').map(([, f]) => (f as { n: number }).n)).toEqual([0, 1, 2, 3, 4, 5]);
     expect(a.log).toEqual(['joined i', 'joined b', 'away b', 'back b']);
     expect(b.log.filter((l) => l.endsWith(' a'))).toEqual(['joined a', 'away a', 'back a']);
@@ -186,8 +179,8 @@ describe('a link that dies between two members who still see the others', () => 
     const [i, a, b] = await room('i', 'a', 'b');
     for (let round = 0; round < 3; round++) {
       a.linksTo(b)[0]!.mute();
-      await until(() => a.events('away').length === round + 1, `a to see b away (round ${round})`);
-      await until(() => sees(a, b) && sees(b, a), `a and b to be linked again (round ${round})`);
+      await advanceUntil(() => a.events('away').length === round + 1, `a to see b away (round ${round})`);
+      await advanceUntil(() => sees(a, b) && sees(b, a), `a and b to be linked again (round ${round})`);
     }
     expect(a.log.filter((l) => l.endsWith(' b'))).toEqual(['joined b', 'away b', 'back b', 'away b', 'back b', 'away b', 'back b']);
     expect([a.events('left'), b.events('left'), i.events('away')]).toEqual([[], [], []]);
@@ -199,9 +192,9 @@ describe('a member that is gone for good', () => {
   it('is away, then left as networkDisconnected after the grace period; the others never flap reconnecting', async () => {
     const [i, a, c] = await room('i', 'a', 'c');
     c.goOffline();
-    await until(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
+    await advanceUntil(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
     const awayAt = Date.now();
-    await until(() => i.events('left').length === 1 && a.events('left').length === 1, 'i and a to drop c', GRACE_MS + 5_000);
+    await advanceUntil(() => i.events('left').length === 1 && a.events('left').length === 1, 'i and a to drop c', GRACE_MS + 5_000);
     expect(Date.now() - awayAt).toBeGreaterThanOrEqual(GRACE_MS - 1_000);
     expect([i.events('left'), a.events('left')]).toEqual([['left c networkDisconnected'], ['left c networkDisconnected']]);
     expect([...i.log, ...a.log].filter((l) => l.startsWith('reconnect') || l.startsWith('disconnected'))).toEqual([]);
@@ -213,10 +206,10 @@ describe('a goodbye that says "maybe back" (a reload)', () => {
   it('the member is away; the same id coming back within the reload grace is back, never joined again', async () => {
     const [i, a, c] = await room('i', 'a', 'c');
     c.transport.close({ maybeBack: true });
-    await until(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
+    await advanceUntil(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
     const reloaded = peer('c'); // the reloaded page: same id, a new transport
     reloaded.connect();
-    await until(() => sees(i, reloaded) && sees(a, reloaded) && sees(reloaded, i) && sees(reloaded, a), 'the reloaded c to be linked to i and a');
+    await advanceUntil(() => sees(i, reloaded) && sees(a, reloaded) && sees(reloaded, i) && sees(reloaded, a), 'the reloaded c to be linked to i and a');
     expect(i.log.filter((l) => l.endsWith(' c'))).toEqual(['joined c', 'away c', 'back c']);
     expect(a.log.filter((l) => l.endsWith(' c'))).toEqual(['joined c', 'away c', 'back c']);
     expect(reloaded.events('joined').sort()).toEqual(['joined a', 'joined i']);
@@ -227,10 +220,10 @@ describe('a goodbye that says "maybe back" (a reload)', () => {
   it('the introducer reloading comes back as itself too (the others take over or find it at the point)', async () => {
     const [i, a, c] = await room('i', 'a', 'c');
     i.transport.close({ maybeBack: true });
-    await until(() => a.events('away').length === 1 && c.events('away').length === 1, 'a and c to see the introducer away');
+    await advanceUntil(() => a.events('away').length === 1 && c.events('away').length === 1, 'a and c to see the introducer away');
     const reloaded = peer('i');
     reloaded.connect();
-    await until(() => sees(a, reloaded) && sees(c, reloaded) && sees(reloaded, a) && sees(reloaded, c), 'the reloaded introducer to be linked to a and c', 20_000);
+    await advanceUntil(() => sees(a, reloaded) && sees(c, reloaded) && sees(reloaded, a) && sees(reloaded, c), 'the reloaded introducer to be linked to a and c', 20_000);
     for (const p of [a, c]) expect(p.log.filter((l) => l.endsWith(' i'))).toEqual(['joined i', 'away i', 'back i']);
     expect(server.holder(SESSION)).toBeDefined();
     await vi.advanceTimersByTimeAsync(2 * GRACE_MS);
@@ -240,7 +233,7 @@ describe('a goodbye that says "maybe back" (a reload)', () => {
   it('with no return, the member leaves as clientDisconnected after the reload grace', async () => {
     const [i, a, c] = await room('i', 'a', 'c');
     c.transport.close({ maybeBack: true });
-    await until(() => a.events('away').length === 1, 'a to see c away');
+    await advanceUntil(() => a.events('away').length === 1, 'a to see c away');
     await vi.advanceTimersByTimeAsync(RELOAD_GRACE_MS - 500);
     expect(a.events('left')).toEqual([]);
     await vi.advanceTimersByTimeAsync(1_000);
@@ -250,7 +243,7 @@ describe('a goodbye that says "maybe back" (a reload)', () => {
   it('a plain goodbye stays final', async () => {
     const [i, , c] = await room('i', 'a', 'c');
     c.transport.close();
-    await until(() => i.events('left').length === 1, 'i to see c leave');
+    await advanceUntil(() => i.events('left').length === 1, 'i to see c leave');
     expect(i.log.filter((l) => l.endsWith('c') || l.endsWith('Disconnected'))).toEqual(['joined c', 'left c clientDisconnected']);
   });
 });
@@ -259,12 +252,12 @@ describe('this client loses its network', () => {
   it('reconnecting, then reconnected when back: the others saw it away and back as the same member', async () => {
     const [i, a, c] = await room('i', 'a', 'c');
     c.goOffline();
-    await until(() => c.events('reconnecting').length === 1, 'c to report reconnecting');
-    await until(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
+    await advanceUntil(() => c.events('reconnecting').length === 1, 'c to report reconnecting');
+    await advanceUntil(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
     expect([i.log, a.log].map((log) => log.filter((l) => l.startsWith('reconnect')))).toEqual([[], []]);
     c.goOnline();
-    await until(() => c.events('reconnected').length === 1, 'c to report reconnected');
-    await until(() => sees(i, c) && sees(a, c) && sees(c, i) && sees(c, a), 'c linked to i and a again');
+    await advanceUntil(() => c.events('reconnected').length === 1, 'c to report reconnected');
+    await advanceUntil(() => sees(i, c) && sees(a, c) && sees(c, i) && sees(c, a), 'c linked to i and a again');
     expect(c.log.filter((l) => l.startsWith('reconnect') || l.startsWith('disconnected'))).toEqual(['reconnecting', 'reconnected']);
     expect(c.events('left')).toEqual([]);
     expect(c.events('back').sort()).toEqual(['back a', 'back i']);
@@ -274,13 +267,13 @@ describe('this client loses its network', () => {
   it('an outage longer than the grace period: disconnected(networkDisconnected); the others drop it', async () => {
     const [i, a, c] = await room('i', 'a', 'c');
     c.goOffline();
-    await until(() => c.events('reconnecting').length === 1, 'c to report reconnecting');
-    await until(() => c.events('disconnected').length === 1, 'c to give up', GRACE_MS + 5_000);
+    await advanceUntil(() => c.events('reconnecting').length === 1, 'c to report reconnecting');
+    await advanceUntil(() => c.events('disconnected').length === 1, 'c to give up', GRACE_MS + 5_000);
     expect(c.log.filter((l) => l.startsWith('reconnect') || l.startsWith('disconnected') || l.startsWith('left'))).toEqual([
       'reconnecting',
       'disconnected networkDisconnected',
     ]);
-    await until(() => i.events('left').length === 1 && a.events('left').length === 1, 'i and a to drop c');
+    await advanceUntil(() => i.events('left').length === 1 && a.events('left').length === 1, 'i and a to drop c');
     expect(a.events('left')).toEqual(['left c networkDisconnected']);
     await vi.advanceTimersByTimeAsync(60_000);
     expect(c.log.filter((l) => l.startsWith('disconnected'))).toHaveLength(1); // nothing after
@@ -299,7 +292,7 @@ describe('someone claims a live member’s id at the door', () => {
     const [i, a, b] = await room('i', 'a', 'b');
     const impostor = peer('b');
     impostor.connect();
-    await until(() => i.faults.some((f) => f.includes('m.join with the id of a member whose link is live')), 'the introducer to refuse the impostor');
+    await advanceUntil(() => i.faults.some((f) => f.includes('m.join with the id of a member whose link is live')), 'the introducer to refuse the impostor');
     await vi.advanceTimersByTimeAsync(5_000);
     expect(impostor.events('joined')).toEqual([]);
     expect([i.log.filter((l) => !l.startsWith('joined')), a.log.filter((l) => !l.startsWith('joined'))]).toEqual([[], []]);
@@ -313,10 +306,10 @@ describe('a member missing at the join', () => {
     b.offline = true; // links b makes now carry nothing (its existing link to i still works)
     const d = peer('d', 4_000);
     d.connect();
-    await until(() => d.result !== undefined, 'd to connect');
+    await advanceUntil(() => d.result !== undefined, 'd to connect');
     expect(d.result).toEqual({ missing: ['b'] });
     b.offline = false;
-    await until(() => sees(d, b) && sees(b, d), 'd and b to link after the join', 30_000);
+    await advanceUntil(() => sees(d, b) && sees(b, d), 'd and b to link after the join', 30_000);
     expect(d.log).toEqual(['joined i', 'joined b']);
     expect(b.events('joined')).toEqual(['joined i', 'joined d']);
     expect(d.debug.some((l) => l.startsWith('b: re-offering through the joined members'))).toBe(true);
@@ -328,7 +321,7 @@ describe('closing', () => {
   it('leaves no timer behind, even with members away, re-links pending and a rejoin running', async () => {
     const [i, a, c] = await room('i', 'a', 'c');
     c.goOffline();
-    await until(() => c.events('reconnecting').length === 1 && a.events('away').length === 1, 'c reconnecting and a seeing c away');
+    await advanceUntil(() => c.events('reconnecting').length === 1 && a.events('away').length === 1, 'c reconnecting and a seeing c away');
     for (const p of [i, a, c]) p.transport.close();
     await vi.advanceTimersByTimeAsync(60_000);
     expect(vi.getTimerCount()).toBe(0);

@@ -9,6 +9,7 @@ import { createMemoryRendezvous, type MemoryRendezvous } from '../../src/bootstr
 import { createMemoryLinks, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
 import { createMeshTransport } from '../../src/mesh/transport.js';
 import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
+import { advanceUntil } from './helpers.js';
 
 const SESSION = 'room';
 
@@ -83,14 +84,6 @@ function peer(id: string): Peer {
   return p;
 }
 
-/** Advance the fake clock in small steps until `check` holds; fail naming `what` after `limitMs`. */
-async function until(check: () => boolean, what: string, limitMs = 60_000): Promise<void> {
-  for (let t = 0; !check(); t += 10) {
-    if (t > limitMs) throw new Error(`still waiting for ${what} after ${limitMs} ms of fake time`);
-    await vi.advanceTimersByTimeAsync(10);
-  }
-}
-
 function fullMesh(group: Peer[]): boolean {
   return group.every((p) => p.joined.size === group.length - 1 && group.every((q) => q === p || p.joined.has(q.info.connectionId)));
 }
@@ -110,9 +103,9 @@ describe('mesh transport over memory', () => {
   it('the first holds the point; later ones join through it; everyone links to everyone', async () => {
     const group = ['a', 'b', 'c', 'd'].map(peer);
     group[0]!.connect();
-    await until(() => group[0]!.result !== undefined, 'a to connect');
+    await advanceUntil(() => group[0]!.result !== undefined, 'a to connect');
     for (const p of group.slice(1)) p.connect();
-    await until(() => fullMesh(group), 'a full mesh of four');
+    await advanceUntil(() => fullMesh(group), 'a full mesh of four');
     expect(group.map((p) => p.result)).toEqual(group.map(() => ({ missing: [] })));
     expect(server.holder(SESSION)?.holding).toBe(true);
     for (const p of group) expect([p.left, p.faults]).toEqual([[], []]);
@@ -121,77 +114,77 @@ describe('mesh transport over memory', () => {
   it('the introducer leaves: the lowest survivor takes the point and lets a newcomer in', async () => {
     const [z, b, c] = [peer('z'), peer('b'), peer('c')];
     z.connect();
-    await until(() => z.result !== undefined, 'z to connect');
+    await advanceUntil(() => z.result !== undefined, 'z to connect');
     b.connect();
     c.connect();
-    await until(() => fullMesh([z, b, c]), 'a full mesh of three');
+    await advanceUntil(() => fullMesh([z, b, c]), 'a full mesh of three');
     const holderBefore = server.holder(SESSION);
     z.transport.close();
-    await until(() => server.holder(SESSION) !== undefined && server.holder(SESSION) !== holderBefore, 'a successor to hold the point');
+    await advanceUntil(() => server.holder(SESSION) !== undefined && server.holder(SESSION) !== holderBefore, 'a successor to hold the point');
     expect(b.left).toEqual([['z', 'clientDisconnected']]);
     const d = peer('d');
     d.connect();
-    await until(() => fullMesh([b, c, d]), 'the newcomer to link with both survivors');
+    await advanceUntil(() => fullMesh([b, c, d]), 'the newcomer to link with both survivors');
     expect(d.result).toEqual({ missing: [] });
   });
 
   it('a newcomer that grabs the point in the gap becomes the introducer; the old room merges into it', async () => {
     const [a, b, c] = [peer('a'), peer('b'), peer('c')];
     a.connect();
-    await until(() => a.result !== undefined, 'a to connect');
+    await advanceUntil(() => a.result !== undefined, 'a to connect');
     b.connect();
     c.connect();
-    await until(() => fullMesh([a, b, c]), 'a full mesh of three');
+    await advanceUntil(() => fullMesh([a, b, c]), 'a full mesh of three');
     a.transport.close(); // frees the point at once...
     const d = peer('d');
     d.connect(); // ...and the newcomer claims it before the survivors even heard the goodbye
-    await until(() => d.result !== undefined, 'd to connect');
+    await advanceUntil(() => d.result !== undefined, 'd to connect');
     expect([d.result, d.joinedAtConnect]).toEqual([{ missing: [] }, 0]); // it found an empty room
-    await until(() => fullMesh([b, c, d]), 'the survivors to merge with the newcomer’s room');
+    await advanceUntil(() => fullMesh([b, c, d]), 'the survivors to merge with the newcomer’s room');
     for (const p of [b, c, d]) expect(p.faults).toEqual([]);
   });
 
   it('a frozen introducer keeps the point until it expires; then a survivor takes over and a waiting newcomer gets in', async () => {
     const [a, b, c] = [peer('a'), peer('b'), peer('c')];
     a.connect();
-    await until(() => a.result !== undefined, 'a to connect');
+    await advanceUntil(() => a.result !== undefined, 'a to connect');
     b.connect();
     c.connect();
-    await until(() => fullMesh([a, b, c]), 'a full mesh of three');
+    await advanceUntil(() => fullMesh([a, b, c]), 'a full mesh of three');
     a.freeze();
     server.freezeHolder(SESSION);
-    await until(() => !b.joined.has('a') && !c.joined.has('a'), 'the heartbeat to drop the frozen introducer');
+    await advanceUntil(() => !b.joined.has('a') && !c.joined.has('a'), 'the heartbeat to drop the frozen introducer');
     expect(b.left).toEqual([['a', 'networkDisconnected']]);
     const d = peer('d');
     d.connect();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(d.result).toBe(undefined); // still retrying: the dead holder answers nobody
     server.expireHolder(SESSION);
-    await until(() => fullMesh([b, c, d]), 'the newcomer to get in once the dead holder expired');
+    await advanceUntil(() => fullMesh([b, c, d]), 'the newcomer to get in once the dead holder expired');
   });
 
   it('the server goes away: the mesh keeps signalling; when it is back the introducer holds again', async () => {
     const [a, b] = [peer('a'), peer('b')];
     a.connect();
-    await until(() => a.result !== undefined, 'a to connect');
+    await advanceUntil(() => a.result !== undefined, 'a to connect');
     b.connect();
-    await until(() => fullMesh([a, b]), 'a pair');
+    await advanceUntil(() => fullMesh([a, b]), 'a pair');
     server.stop();
     expect(a.transport.send('b', { t: 'sig', n: 1 })).toBe(true);
-    await until(() => b.frames.length === 1, 'a frame with the server gone');
+    await advanceUntil(() => b.frames.length === 1, 'a frame with the server gone');
     await vi.advanceTimersByTimeAsync(30_000);
     expect([a.left, b.left]).toEqual([[], []]);
     server.start();
-    await until(() => server.holder(SESSION) !== undefined, 'someone to hold the point again');
+    await advanceUntil(() => server.holder(SESSION) !== undefined, 'someone to hold the point again');
     const c = peer('c');
     c.connect();
-    await until(() => fullMesh([a, b, c]), 'a newcomer after the server came back');
+    await advanceUntil(() => fullMesh([a, b, c]), 'a newcomer after the server came back');
   });
 
   it('close() during a join settles it, and no timer is left', async () => {
     const [a, b] = [peer('a'), peer('b')];
     a.connect();
-    await until(() => a.result !== undefined, 'a to connect');
+    await advanceUntil(() => a.result !== undefined, 'a to connect');
     server.freezeHolder(SESSION); // b will keep retrying
     b.connect();
     await vi.advanceTimersByTimeAsync(3_000);

@@ -18,6 +18,7 @@ import { createMeshTransport } from '../../src/mesh/transport.js';
 import { SignalError } from '../../src/signal/errors.js';
 import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
 import type { SdpPayload } from '../../src/wire/mesh-frames.js';
+import { advanceUntil } from './helpers.js';
 
 const SESSION = 'secret-room';
 const HELLO_TIMEOUT_MS = 2_000;
@@ -105,13 +106,6 @@ class Client implements TransportEvents {
   }
 }
 
-async function until(check: () => boolean, what: string, limitMs = 60_000): Promise<void> {
-  for (let t = 0; !check(); t += 10) {
-    if (t > limitMs) throw new Error(`still waiting for ${what} after ${limitMs} ms of fake time`);
-    await vi.advanceTimersByTimeAsync(10);
-  }
-}
-
 /** Members with `secret`, joined one after the other into a full mesh. */
 async function room(secret: string | undefined, count: number): Promise<Client[]> {
   const clients: Client[] = [];
@@ -119,10 +113,10 @@ async function room(secret: string | undefined, count: number): Promise<Client[]
     const c = new Client(secret);
     c.connect();
     clients.push(c);
-    await until(() => c.result !== undefined, `member ${i} to connect`);
+    await advanceUntil(() => c.result !== undefined, `member ${i} to connect`);
     expect(c.result).not.toBeInstanceOf(Error);
   }
-  await until(() => clients.every((c) => c.joined().length === count - 1), `a full mesh of ${count}`);
+  await advanceUntil(() => clients.every((c) => c.joined().length === count - 1), `a full mesh of ${count}`);
   return clients;
 }
 
@@ -146,7 +140,7 @@ describe('a session secret on the mesh', () => {
     const members = await room('right', 2);
     const stranger = new Client(secret);
     stranger.connect();
-    await until(() => stranger.result !== undefined, 'the stranger\'s connect() to settle');
+    await advanceUntil(() => stranger.result !== undefined, 'the stranger\'s connect() to settle');
     expect(stranger.result).toBeInstanceOf(SignalError);
     const error = stranger.result as SignalError;
     expect([error.code, error.name]).toEqual([1004, 'OT_AUTHENTICATION_ERROR']);
@@ -323,11 +317,11 @@ describe('only the real introducer is believed', () => {
     for (const l of liar.links) if (l.state === 'open') l.send(JSON.stringify({ t: 'm.intro' }));
     await vi.advanceTimersByTimeAsync(100);
     introducer!.transport.close();
-    await until(() => server.holder(SESSION) === successor.bootstrap, 'the lowest surviving id to claim the point');
+    await advanceUntil(() => server.holder(SESSION) === successor.bootstrap, 'the lowest surviving id to claim the point');
     // And the door works: a newcomer gets in.
     const newcomer = new Client(undefined);
     newcomer.connect();
-    await until(() => newcomer.joined().length === 3, 'a newcomer to link to the three members');
+    await advanceUntil(() => newcomer.joined().length === 3, 'a newcomer to link to the three members');
   });
 });
 

@@ -17,6 +17,7 @@ describe('initSession refuses bad options at once, naming the option, the type a
     ['a heartbeat timeout shorter than its interval', { heartbeatInterval: 5000 }, /heartbeatTimeout \(4000\) must be longer than heartbeatInterval \(5000\)/],
     ['an unknown option (a typo)', { transport, heartbeatIntervall: 10 }, /unknown option "heartbeatIntervall"; known: peerjs, iceServers/],
     ['a secret that is a number', { secret: 1234 }, /option secret must be a string of 1 to 1024 characters; got a number$/],
+    ['a secret of 1025 characters', { secret: 's'.repeat(1025) }, /option secret must be a string of 1 to 1024 characters; got a string of 1025 characters$/],
     ['an empty secret', { secret: '' }, /option secret must be a string .* got a string of 0 characters$/],
     ['a secret that is an object', { secret: { password: 'x' } }, /option secret .* got an object$/],
     ['a zero reconnectGrace', { reconnectGrace: 0 }, /option reconnectGrace .* got the number 0$/],
@@ -56,5 +57,7 @@ describe('initSession refuses bad options at once, naming the option, the type a
     });
     expect(session.state).toBe('disconnected');
     expect(initSession('room').state).toBe('disconnected');
+    expect(initSession('room', { secret: 's'.repeat(1024) }).state).toBe('disconnected'); // the longest secret
+
   });
 });

@@ -94,11 +94,8 @@ async function openPage(network: MemoryNetwork, tab: Tab | undefined, data: stri
 }
 
 const wait = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-async function until(what: string, predicate: () => boolean, ms = 3000): Promise<void> {
-  for (const start = Date.now(); !predicate(); await wait(2)) {
-    if (Date.now() - start > ms) throw new Error(`timed out waiting for ${what}`);
-  }
-}
+/** Polling of the waits below: the memory network and fake IndexedDB answer within milliseconds. */
+const POLL = { timeout: 3_000, interval: 2 };
 const datas = (signals: SignalEvent[], from?: string) => signals.filter((e) => !from || e.from.connectionId === from).map((e) => e.data);
 const seq = (p: string, n: number) => Array.from({ length: n }, (_, i) => `${p}${i}`);
 
@@ -112,7 +109,7 @@ describe('a sender reloads with signals unacknowledged', () => {
     network.drop((from, _, frame: any) => (from === a.id && frame.t === 'sig' && sigIds.push(frame.id), false));
     const stopAcks = network.drop((from, _, frame: any) => from === b.id && frame.t === 'ack');
     const first = seq('m', 5).map((data) => a.session.signal({ to: connectionOf(a.session, b.session), data }).then(() => 'ok', (e) => e.code));
-    await until('bob to get the 5 signals', () => b.signals.length === 5);
+    await expect.poll(() => b.signals, { ...POLL, message: 'bob to get the 5 signals' }).toHaveLength(5);
     await wait(20); // the outbox write at the end of the task commits
     const before = { ...a.session.connection! };
     a.pagehide();
@@ -121,7 +118,7 @@ describe('a sender reloads with signals unacknowledged', () => {
 
     const a2 = await openPage(network, tab, 'alice');
     expect({ ...a2.session.connection! }).toEqual(before);
-    await until('the next page to hear the 5 outcomes', () => a2.outbox.length === 5);
+    await expect.poll(() => a2.outbox, { ...POLL, message: 'the next page to hear the 5 outcomes' }).toHaveLength(5);
     expect(a2.outbox.map((e) => [e.signal.data, e.error])).toEqual(seq('m', 5).map((d) => [d, null]));
     expect(a2.outbox.map((e) => e.signal.id)).toEqual(sigIds.slice(0, 5)); // original ids
     expect(datas(b.signals)).toEqual(seq('m', 5)); // the resends were not dispatched again
@@ -166,7 +163,7 @@ describe('a sender reloads with signals unacknowledged', () => {
     network.restoreLink(a.id, b.id);
     const a2 = await openPage(network, tab, 'alice');
     await a2.session.signal({ to: connectionOf(a2.session, b.session), data: 'new' });
-    await until('the 4 outcomes', () => a2.outbox.length === 4);
+    await expect.poll(() => a2.outbox, { ...POLL, message: 'the 4 outcomes' }).toHaveLength(4);
     expect(a2.outbox.every((e) => e.error === null)).toBe(true);
     expect(datas(b.signals)).toEqual([...seq('h', 4), 'new']);
   });
@@ -184,7 +181,7 @@ describe('a sender reloads with signals unacknowledged', () => {
     const a2 = await openPage(network, tab, 'alice', 200);
     await wait(100);
     expect(a2.outbox).toEqual([]); // it may still join
-    await until('the outcome', () => a2.outbox.length === 1);
+    await expect.poll(() => a2.outbox, { ...POLL, message: 'the outcome' }).toHaveLength(1);
     expect([a2.outbox[0]!.signal.data, a2.outbox[0]!.error?.code, a2.outbox[0]!.error?.name]).toEqual(['late', 404, 'OT_NOT_FOUND']);
     expect(a2.outbox[0]!.error?.message).toMatch(/did not join within 200 ms/);
   });
@@ -206,7 +203,7 @@ describe('a sender reloads with signals unacknowledged', () => {
     expect(a2.outbox).toEqual([]); // waiting for bob
     const b2 = await openPage(network, tabB, 'bob');
     expect(b2.id).toBe(b.id);
-    await until('the outcome', () => a2.outbox.length === 1);
+    await expect.poll(() => a2.outbox, { ...POLL, message: 'the outcome' }).toHaveLength(1);
     expect(a2.outbox[0]!.error).toBe(null);
     expect([...datas(b.signals), ...datas(b2.signals)]).toEqual(['wait for me']);
   });
@@ -220,7 +217,7 @@ describe('a receiver reloads', () => {
     const b = await openPage(network, tab, 'bob');
     const stopAcks = network.drop((from, _, frame: any) => from === b.id && frame.t === 'ack');
     const sends = seq('r', 3).map((data) => a.session.signal({ to: connectionOf(a.session, b.session), data }).then(() => 'ok', (e) => e.code));
-    await until('bob to get 3', () => b.signals.length === 3);
+    await expect.poll(() => b.signals, { ...POLL, message: 'bob to get 3' }).toHaveLength(3);
     b.pagehide();
     stopAcks();
     const b2 = await openPage(network, tab, 'bob');
@@ -308,7 +305,7 @@ describe('identity per tab', () => {
     const renamed = await openPage(network, tab, 'alice-2');
     expect(renamed.id).not.toBe(a.id);
     expect(renamed.session.connection!.data).toBe('alice-2');
-    await until('the old signal\'s outcome', () => renamed.outbox.length === 1);
+    await expect.poll(() => renamed.outbox, { ...POLL, message: 'the old signal\'s outcome' }).toHaveLength(1);
     expect([renamed.outbox[0]!.signal.data, renamed.outbox[0]!.error?.code]).toEqual(['from old alice', 500]);
     renamed.pagehide();
     const again = await openPage(network, tab, 'alice-2'); // the new identity is the stored one now
@@ -344,7 +341,7 @@ describe('identity per tab', () => {
     network.restoreLink(a.id, b.id);
     const a2 = await openPage(network, tab, 'alice');
     expect(a2.id).toBe(a.id);
-    await until('the outcome', () => a2.outbox.length === 1);
+    await expect.poll(() => a2.outbox, { ...POLL, message: 'the outcome' }).toHaveLength(1);
     expect(a2.outbox[0]!.error).toBe(null);
     expect(datas(b.signals)).toEqual(['still mine']);
   });
@@ -373,14 +370,17 @@ describe('storage that is not there or fails', () => {
     const size = 8000;
     const count = Math.ceil(OUTBOX_MAX_CHARS / size) + 20;
     const sends = Array.from({ length: count }, (_, i) => a.session.signal({ to: connectionOf(a.session, b.session), data: String(i).padEnd(size, '.') }).catch(() => {}));
-    await until('the cap warning', () => a.warnings.some((w) => /outbox holds \d+ characters on disk/.test(w)), 10_000);
+    await expect.poll(() => a.warnings, { ...POLL, timeout: 10_000, message: 'the cap warning' }).toContainEqual(expect.stringMatching(/outbox holds \d+ characters on disk/));
     await wait(50);
     a.pagehide();
     await Promise.all(sends);
     network.restoreLink(a.id, b.id);
     const a2 = await openPage(network, tab, 'alice', 60_000);
     const fit = Math.floor(OUTBOX_MAX_CHARS / (size + 16 + a2.id.length + 1 + 4)); // about: each entry's characters
-    await until('the outcomes', () => a2.outbox.length > 0 && a2.outbox.length === b.signals.length, 10_000);
+    await vi.waitFor(() => {
+      expect(a2.outbox.length, 'the outcomes').toBeGreaterThan(0);
+      expect(a2.outbox, 'an outcome for each signal bob got').toHaveLength(b.signals.length);
+    }, { ...POLL, timeout: 10_000 });
     expect(a.warnings.filter((w) => /on disk/.test(w))).toHaveLength(1);
     expect(a2.outbox.length).toBeLessThan(count);
     expect(Math.abs(a2.outbox.length - fit)).toBeLessThanOrEqual(2);
@@ -395,7 +395,7 @@ describe('storage that is not there or fails', () => {
     const b = await openPage(network, undefined, 'bob');
     network.interruptLink(a.id, b.id); // pending long enough to be written
     const sends = seq('q', 3).map((data) => a.session.signal({ to: connectionOf(a.session, b.session), data }));
-    await until('the storage warning', () => a.warnings.some((w) => /QuotaExceededError|quota exceeded/.test(w)));
+    await expect.poll(() => a.warnings, { ...POLL, message: 'the storage warning' }).toContainEqual(expect.stringMatching(/QuotaExceededError|quota exceeded/));
     network.restoreLink(a.id, b.id);
     await Promise.all(sends);
     expect(datas(b.signals)).toEqual(seq('q', 3));

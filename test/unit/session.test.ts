@@ -60,8 +60,13 @@ describe('connecting', () => {
     expect(bOnA.creationTime).toBeGreaterThanOrEqual(before);
   });
 
-  it('refuses connection data over 1000 characters with 400', async () => {
-    const session = initSession('big', { transport: createMemoryNetwork().transport });
+  it('takes connection data of 1000 characters; refuses 1001 with 400', async () => {
+    const network = createMemoryNetwork();
+    const longest = initSession('big', { transport: network.transport });
+    await longest.connect({ data: 'x'.repeat(1000) });
+    expect(longest.connection!.data).toHaveLength(1000);
+    longest.disconnect();
+    const session = initSession('big', { transport: network.transport });
     const error = await rejection(session.connect({ data: 'x'.repeat(1001) }));
     expect([error.code, error.name]).toEqual([400, 'OT_INVALID_PARAMETER']);
     expect(session.state).toBe('disconnected');

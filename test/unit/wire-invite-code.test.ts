@@ -93,6 +93,14 @@ describe('invite codes', () => {
     expect((await decodeInviteCode(url, { kind: 'invite', sessionId: 'team-room' })).ok).toBe(true);
   });
 
+  it('refuses a code of more than 2048 characters before reading it; 2048 are read', async () => {
+    const expectations = { kind: 'invite', sessionId: 'team-room' } as const;
+    const longest = await decodeInviteCode('A'.repeat(2048), expectations);
+    expect(longest.ok).toBe(false);
+    expect(longest.ok ? '' : longest.message).not.toMatch(/characters long/); // read, then refused for what it says
+    expect(await decodeInviteCode('A'.repeat(2049), expectations)).toEqual({ ok: false, reason: 'corrupted', message: 'the code is 2049 characters long (at most 2048)' });
+  });
+
   it('stays small: 3 candidates fit in under 200 characters, 16 in under 700', async () => {
     expect((await fresh()).length).toBeLessThan(200);
     const many = { ...ice(), candidates: Array.from({ length: MAX_CODE_CANDIDATES }, (_, i) => ({ type: 'host' as const, address: `${crypto.randomUUID()}.local`, port: 50000 + i })) };

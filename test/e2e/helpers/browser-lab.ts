@@ -15,7 +15,7 @@ import { chmodSync, mkdtempSync, readlinkSync, rmSync, writeFileSync } from 'nod
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { within } from '../harness.js';
+import { within } from '../../within.js';
 
 /** Names of our links (bridges `mbl<lab>`, ports `mbl<lab>p<n>`). */
 const PREFIX = 'mbl';
@@ -125,7 +125,7 @@ export class BrowserLab {
       ip('link', 'add', port, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', String(child.pid));
       ip('link', 'set', port, 'master', this.bridge);
       ip('link', 'set', port, 'up');
-      await within(ready, 10_000, `lab host ${address} to configure its namespace`);
+      await within(ready, `lab host ${address} to configure its namespace`, 10_000);
     } catch (error) {
       await host.stop();
       throw error;

@@ -7,6 +7,8 @@ const state = {
   created: [],
   /** connectionDestroyed events: { id, reason } */
   destroyed: [],
+  /** connectionLinkChanged events: { id, state } ('away' / 'linked') */
+  links: [],
   /** every `signal` event: { type, data, from, fromData, at } (at: order of arrival) */
   signals: [],
   /** `signal:<type>` events per listened type: { type, data, from } */
@@ -74,6 +76,7 @@ window.t = {
     session.on('connectionDestroyed', (e) => {
       state.destroyed.push({ id: e.connection.connectionId, reason: e.reason });
     });
+    session.on('connectionLinkChanged', (e) => state.links.push({ id: e.connection.connectionId, state: e.state }));
     session.on('peerError', (e) => state.peerErrors.push({ from: e.from?.connectionId, reason: e.reason }));
     session.on('signal', (e) => {
       if (e.from) known.set(e.from.connectionId, e.from);

@@ -1,8 +1,8 @@
 /**
  * Helpers for the real-network tests: sessions over the mesh transport against a PeerServer on
- * 127.0.0.1, waits that always have a timeout and say what they waited for, cleanup.
+ * 127.0.0.1, the options of their waits, cleanup.
  */
-import { inject } from 'vitest';
+import { expect, inject } from 'vitest';
 import { initSession, type Session } from '../../../src/index.js';
 import { createMeshTransport, type MeshOptions } from '../../../src/mesh/transport.js';
 import type { ConnectionInfo } from '../../../src/connection.js';
@@ -34,26 +34,16 @@ export function uniqueSessionId(label: string): string {
   return `it-${label}-${process.pid}-${sessionCounter}-${Math.random().toString(36).slice(2, 8)}`;
 }
 
-/** Poll `check` until true; throw a message naming `what` after `timeoutMs`. */
-export async function waitUntil(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+/** Options of `expect.poll` for the real-network waits: they bound a hang, they time nothing. */
+export const POLL = { timeout: 15_000, interval: 20 };
 
-/** Race a promise against a timeout whose error names `what`. */
-export async function within<T>(promise: Promise<T>, what: string, timeoutMs = 20_000): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/**
+ * For outage.test.ts, kept by another change: new tests use `expect.poll(…, { ...POLL, message })`
+ * and `within` from test/within.ts directly.
+ */
+export { within } from '../../within.js';
+export async function waitUntil(check: () => boolean, what: string, timeoutMs = POLL.timeout): Promise<void> {
+  await expect.poll(check, { ...POLL, timeout: timeoutMs, message: what }).toBe(true);
 }
 
 /** Sessions made by a test, disconnected by `disconnectAll` in afterEach. */
@@ -90,8 +80,8 @@ export function isFullMesh(sessions: Session[]): boolean {
   });
 }
 
-export function waitForFullMesh(sessions: Session[], timeoutMs = 20_000): Promise<void> {
-  return waitUntil(() => isFullMesh(sessions), `a full mesh of ${sessions.length} sessions`, timeoutMs);
+export async function waitForFullMesh(sessions: Session[], timeoutMs = 20_000): Promise<void> {
+  await expect.poll(() => isFullMesh(sessions), { ...POLL, timeout: timeoutMs, message: `a full mesh of ${sessions.length} sessions` }).toBe(true);
 }
 
 /** A bare Transport with its events recorded, for tests below the Session. */
