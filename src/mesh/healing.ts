@@ -60,8 +60,11 @@ export class Healing {
     return away > 0;
   }
 
-  /** The live link is gone but the member may come back: keep it for `graceMs`. */
-  goAway(m: Member, reason: LeaveReason, graceMs: number, why: string): void {
+  /**
+   * The live link is gone but the member may come back: keep it for `graceMs`. `relink`: the
+   * lower id re-offers (default: after a network failure; a reloading peer comes back by itself).
+   */
+  goAway(m: Member, reason: LeaveReason, graceMs: number, why: string, relink = reason === 'networkDisconnected'): void {
     if (m.live) {
       m.live.link.close();
       m.live = undefined;
@@ -72,9 +75,8 @@ export class Healing {
     this.armGrace(m, graceMs);
     this.host.log(`${m.id}: away (${why}); gone in ${graceMs} ms unless back`);
     if (wasJoined) this.host.reportAway(m);
-    // One side re-offers, so two re-offers never cross: the lower id. A reloading peer comes
-    // back by itself through the rendezvous.
-    if (reason === 'networkDisconnected' && this.host.selfId < m.id) {
+    // One side re-offers, so two re-offers never cross: the lower id.
+    if (relink && this.host.selfId < m.id) {
       m.retries = 0;
       this.scheduleRelink(m);
     }

@@ -60,6 +60,12 @@ export interface MeshLink {
   close(): void;
 }
 
+/**
+ * Why a link died when its channel closed with no error first: the other side closed it (its page
+ * went away, or it dropped the link). A network failure is silence or an ICE error instead.
+ */
+export const CLOSED_BY_PEER = 'channel closed';
+
 /** Makes one link. The default makes a simple-peer Link. */
 export type LinkFactory = (options: LinkOptions, events: LinkEvents) => MeshLink;
 
@@ -170,7 +176,7 @@ export class Link implements MeshLink {
     });
     // An 'error' without a listener would throw out of the emitter; 'close' always follows it.
     this.peer.on('error', (err: Error & { code?: string }) => this.die(`error ${err.code ?? err.message}`));
-    this.peer.on('close', () => this.die('channel closed'));
+    this.peer.on('close', () => this.die(CLOSED_BY_PEER));
     this.openTimer = setTimeout(() => this.die(`not open after ${options.linkTimeoutMs} ms`), options.linkTimeoutMs);
   }
 

@@ -11,7 +11,7 @@
  * createMeshTransport({ createLink: links.factory, bootstrap: … })
  */
 import type { SdpPayload } from '../wire/mesh-frames.js';
-import type { LinkEvents, LinkFactory, LinkState, MeshLink } from './link.js';
+import { CLOSED_BY_PEER, type LinkEvents, type LinkFactory, type LinkState, type MeshLink } from './link.js';
 
 /**
  * A stand-in RTCCertificate for memory links: only `getFingerprints()` is used.
@@ -111,7 +111,7 @@ export function createMemoryLinks(): MemoryLinks {
       this.events = undefined;
       if (this.token) byToken.delete(this.token);
       const remote = this.remote;
-      if (remote && !this.muted) queueMicrotask(() => remote.die('remote closed'));
+      if (remote && !this.muted) queueMicrotask(() => remote.die(CLOSED_BY_PEER));
     }
 
     mute(): void {

@@ -20,7 +20,7 @@ import { MAX_MEMBERS, decodeMeshFrame, isMeshKind, parseFrameBytes, type MeshFra
 import { decodeAuthFrame, decodeHelloAuth } from '../wire/auth-frames.js';
 import { LinkAuth } from '../auth/link-auth.js';
 import { InboundRateLimit } from '../delivery/rate-limit.js';
-import { createSimplePeerLink } from './link.js';
+import { CLOSED_BY_PEER, createSimplePeerLink } from './link.js';
 import { Views } from './views.js';
 import {
   HELLO_TIMEOUT_MS,
@@ -409,6 +409,10 @@ export class Mesh {
       m.live = undefined;
       this.log(`${m.id}: live link ${a.lid} died (${why})`);
       if (m.byeReceived) return this.leave(m, 'clientDisconnected');
+      // Closed by the peer with no goodbye heard: a page going away whose goodbye its browser
+      // dropped (Firefox: about 1 tab close in 3), or a peer dropping the link. As after a
+      // "maybe back" goodbye, but re-linked as after a failure in case the peer is still there.
+      if (why === CLOSED_BY_PEER) return this.healing.goAway(m, 'clientDisconnected', this.config.reloadGraceMs, `${why}, no goodbye: maybe back`, true);
       return this.healing.goAway(m, 'networkDisconnected', this.config.reconnectGraceMs, why);
     }
     if (a === m.pending) this.dropAttempt(m, a, why);

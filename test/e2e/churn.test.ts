@@ -37,24 +37,26 @@ describe.each(ENGINES)('%s', (engine) => {
   describe('pages leave', () => {
     /**
      * Forms a mesh of ann, ben and cat, closes cat's tab and waits until ann and ben no longer see
-     * it: each must have seen cat's link go through `linkStates`, then cat destroyed as clientDisconnected.
+     * it: each must have seen cat's link go through one of `linkStates`, then cat destroyed as
+     * clientDisconnected.
      */
-    async function closeCat(label: string, sessionOptions: object, linkStates: PageState['links'][number]['state'][]): Promise<[EnginePage, EnginePage, EnginePage]> {
+    async function closeCat(label: string, sessionOptions: object, linkStates: PageState['links'][number]['state'][][]): Promise<[EnginePage, EnginePage, EnginePage]> {
       pages = await formMesh(browser, server, sessionName(label), ['ann', 'ben', 'cat'], { sessionOptions });
       const [ann, ben, cat] = pages as [EnginePage, EnginePage, EnginePage];
       await cat.closeTab();
       await Promise.all([ann, ben].map((p) => p.waitForLive([ann.id, ben.id], LEAVE_NOTICE_MS)));
       for (const page of [ann, ben]) {
         const { destroyed, links } = await page.state();
-        // The pagehide goodbye arrived: a page that vanished silently would be networkDisconnected.
+        // The pagehide goodbye arrived, or its channel closed with no goodbye (a page going away):
+        // a page that vanished silently would be networkDisconnected.
         expect(destroyed, page.name).toEqual([{ id: cat.id, reason: 'clientDisconnected' }]);
-        expect(links, page.name).toEqual(linkStates.map((state) => ({ id: cat.id, state })));
+        expect(linkStates.map((states) => states.map((state) => ({ id: cat.id, state }))), page.name).toContainEqual(links);
       }
       return [ann, ben, cat];
     }
 
     it('a closed page (persist on) says "maybe back": away, then clientDisconnected after the reload grace; a signal to it then → 404 of validation', async () => {
-      const [ann, ben, cat] = await closeCat('close', {}, ['away']);
+      const [ann, ben, cat] = await closeCat('close', {}, [['away']]);
       const late = await ann.send({ to: cat.id, type: 'late', data: 'x' });
       expect(late).toMatchObject({ code: 404, name: 'OT_NOT_FOUND' });
       expect(late.message).toMatch(NO_LONGER_CONNECTED);
@@ -63,8 +65,10 @@ describe.each(ENGINES)('%s', (engine) => {
       expect(await ben.dataFrom(ann.id, 'still')).toEqual(['here']);
     });
 
-    it('a closed page with persist off says a final goodbye: clientDisconnected with no away first', async () => {
-      await closeCat('close-final', { persist: false }, []);
+    it('a closed page with persist off says a final goodbye: clientDisconnected, with no away first where the goodbye arrives', async () => {
+      // Firefox drops the pagehide goodbye in about 1 close of 3 (docs/e2e.md); the others then
+      // see the channel closed with no goodbye: away for the reload grace, then clientDisconnected.
+      await closeCat('close-final', { persist: false }, engine === 'firefox' ? [[], ['away']] : [[]]);
     });
 
     it('a signal sent to a page that closed but is not yet gone fails with the 404 of a lost target, not silence', async () => {

@@ -248,6 +248,29 @@ describe('a goodbye that says "maybe back" (a reload)', () => {
   });
 });
 
+describe('a link the peer closed with no goodbye heard', () => {
+  it('a page that went away without its goodbye reaching us (Firefox drops it at times) leaves as clientDisconnected after the reload grace', async () => {
+    const [i, a, c] = await room('i', 'a', 'c');
+    for (const l of c.links) l.close(); // the browser closes the page's channels; the goodbye never went out
+    c.goOffline(); // and the page is gone
+    await advanceUntil(() => i.events('away').length === 1 && a.events('away').length === 1, 'i and a to see c away');
+    const awayAt = Date.now();
+    await advanceUntil(() => i.events('left').length === 1 && a.events('left').length === 1, 'i and a to drop c', GRACE_MS);
+    expect(Date.now() - awayAt).toBeLessThan(GRACE_MS); // the reload grace, not the network one
+    expect([i.events('left'), a.events('left')]).toEqual([['left c clientDisconnected'], ['left c clientDisconnected']]);
+  });
+
+  it('a peer that dropped the link but is still there is re-linked: away, back, never left', async () => {
+    const [i, a] = await room('i', 'a', 'c');
+    i.linksTo(a)[0]!.close(); // i drops its link to a (as after hearing nothing from a for a while)
+    await advanceUntil(() => a.events('back').length === 1, 'a to see i back (a, the lower id, re-offers)');
+    expect(a.log.filter((l) => l.endsWith(' i'))).toEqual(['joined i', 'away i', 'back i']);
+    await vi.advanceTimersByTimeAsync(2 * GRACE_MS);
+    expect(peers.flatMap((p) => p.events('left'))).toEqual([]);
+    expect(sees(a, i) && sees(i, a)).toBe(true);
+  });
+});
+
 describe('this client loses its network', () => {
   it('reconnecting, then reconnected when back: the others saw it away and back as the same member', async () => {
     const [i, a, c] = await room('i', 'a', 'c');
