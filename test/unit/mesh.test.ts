@@ -2,103 +2,17 @@
  * The Mesh's rules with fake links and a fake clock: who offers, glare, gossip, relays and
  * their guards, hello checks, heartbeat, goodbye, and that close() leaves nothing running.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionInfo } from '../../src/connection.js';
-import type { LinkFactory, LinkOptions } from '../../src/mesh/link.js';
-import { createMemoryLinks, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
-import { Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
-import type { LeaveReason, TransportEvents } from '../../src/transport/types.js';
-import { MAX_FRAME_BYTES, type MeshFrame, type SdpPayload } from '../../src/wire/mesh-frames.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { MemoryLink } from '../../src/mesh/memory-link.js';
+import { MAX_FRAME_BYTES, type MeshFrame } from '../../src/wire/mesh-frames.js';
+import { dial, link, MESH_TIMINGS, MeshNode as Node, route, settle, useMemoryWorld } from './mesh-peer.js';
 
-const HEARTBEAT_INTERVAL_MS = 1_000;
-const HEARTBEAT_TIMEOUT_MS = 4_000;
-const RECONNECT_GRACE_MS = 20_000;
+const { heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS, reconnectGraceMs: RECONNECT_GRACE_MS } = MESH_TIMINGS;
 
-/** Links made by every node of a test pair with each other in memory (src/mesh/memory-link.ts). */
-let memoryLinks: MemoryLinks = createMemoryLinks();
+const world = useMemoryWorld();
 
-class Recorder implements TransportEvents {
-  joined: string[] = [];
-  left: Array<[string, LeaveReason]> = [];
-  faults: string[] = [];
-  messages: Array<[string, unknown]> = [];
-  peerJoined(peer: ConnectionInfo): void {
-    this.joined.push(peer.connectionId);
-  }
-  away: string[] = [];
-  back: string[] = [];
-  peerAway(id: string): void {
-    this.away.push(id);
-  }
-  peerBack(id: string): void {
-    this.back.push(id);
-  }
-  peerLeft(id: string, reason: LeaveReason): void {
-    this.left.push([id, reason]);
-  }
-  message(from: string, frame: unknown): void {
-    this.messages.push([from, frame]);
-  }
-  reconnecting(): void {}
-  reconnected(): void {}
-  disconnected(): void {}
-  peerFault(id: string | undefined, reason: string): void {
-    this.faults.push(`${id}: ${reason}`);
-  }
-}
-
-interface Node {
-  id: string;
-  mesh: Mesh;
-  events: Recorder;
-  /** Links this mesh made, by creation order. */
-  links: MemoryLink[];
-}
-
-const nodes: Node[] = [];
 function node(id: string, options: { holding?: boolean } = {}): Node {
-  const events = new Recorder();
-  const links: MemoryLink[] = [];
-  const createLink: LinkFactory = (options, linkEvents) => {
-    const link = memoryLinks.factory(options, linkEvents) as MemoryLink;
-    links.push(link);
-    return link;
-  };
-  const mesh = new Mesh(
-    { connectionId: id, creationTime: 1, data: `data-${id}` },
-    {
-      iceServers: [],
-      linkTimeoutMs: 10_000,
-      heartbeatIntervalMs: HEARTBEAT_INTERVAL_MS,
-      heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
-      byeLingerMs: 500,
-      reconnectGraceMs: RECONNECT_GRACE_MS,
-      reloadGraceMs: 5_000,
-      relinkInitialMs: 250,
-      relinkMaxMs: 4_000,
-      viewIntervalMs: 0,
-      createLink,
-    },
-    { events, joinerRoute: () => undefined, holding: () => options.holding === true, introducerSeen: () => {}, joined: () => {}, left: () => {} },
-  );
-  const n = { id, mesh, events, links };
-  nodes.push(n);
-  return n;
-}
-
-/** A direct route from `from` to `to`, as a bootstrap channel would carry it. */
-function route(from: Node, to: Node): SdpRoute {
-  return (frame) => queueMicrotask(() => frame.t === 'm.sdp' && to.mesh.handleSdp(frame, from.id, route(to, from)));
-}
-
-async function settle(): Promise<void> {
-  await vi.advanceTimersByTimeAsync(0);
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-async function link(a: Node, b: Node): Promise<void> {
-  a.mesh.offerTo(b.id, route(a, b));
-  await settle();
+  return new Node(world, { connectionId: id, creationTime: 1, data: `data-${id}` }, {}, options.holding === true);
 }
 
 /**
@@ -106,21 +20,7 @@ async function link(a: Node, b: Node): Promise<void> {
  * offer; whatever the test `send`s arrives at `a` as if from peer `id`.
  */
 async function scriptedPeer(a: Node, id: string): Promise<MemoryLink> {
-  let offer: SdpPayload | undefined;
-  const scripted = memoryLinks.factory({ initiator: true } as LinkOptions, { sdp: (sdp) => (offer = sdp), open: () => {}, data: () => {}, closed: () => {} }) as MemoryLink;
-  await settle();
-  if (offer?.type !== 'offer') throw new Error('scripted peer made no offer');
-  const token = offer.sdp;
-  const back: SdpRoute = (frame) => {
-    if (frame.t === 'm.sdp' && frame.sdp.type === 'answer') {
-      const answer = frame.sdp;
-      queueMicrotask(() => scripted.signal(answer));
-    }
-  };
-  a.mesh.handleSdp({ t: 'm.sdp', from: id, to: a.id, lid: token, sdp: { type: 'offer', sdp: token } }, id, back);
-  await settle();
-  if (scripted.state !== 'open') throw new Error('scripted peer did not link');
-  return scripted;
+  return (await dial(world, a, id)).link;
 }
 
 /** The link in `n` whose remote belongs to `other`. */
@@ -130,24 +30,14 @@ function linkBetween(n: Node, other: Node): MemoryLink {
   return found;
 }
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  for (const n of nodes) n.mesh.close();
-  nodes.length = 0;
-  memoryLinks = createMemoryLinks();
-  vi.useRealTimers();
-});
-
 describe('Mesh', () => {
   it('links two peers: each reports the other once, frames flow in order', async () => {
     const [a, b] = [node('a'), node('b')];
     await link(a, b);
-    expect([a.events.joined, b.events.joined]).toEqual([['b'], ['a']]);
+    expect([a.joinedIds(), b.joinedIds()]).toEqual([['b'], ['a']]);
     for (let i = 0; i < 3; i++) a.mesh.send('b', { t: 'sig', i });
     await settle();
-    expect(b.events.messages).toEqual([0, 1, 2].map((i) => ['a', { t: 'sig', i }]));
+    expect(b.frames).toEqual([0, 1, 2].map((i) => ['a', { t: 'sig', i }]));
     expect(a.mesh.send('nobody', { t: 'sig' })).toBe(false);
   });
 
@@ -156,9 +46,9 @@ describe('Mesh', () => {
     await link(b, a);
     await link(c, a); // c learns of b from a's m.peers and offers to b through a
     await settle();
-    expect(c.events.joined.sort()).toEqual(['a', 'b']);
-    expect(b.events.joined.sort()).toEqual(['a', 'c']);
-    for (const n of [a, b, c]) expect(n.events.faults).toEqual([]);
+    expect(c.joinedIds().sort()).toEqual(['a', 'b']);
+    expect(b.joinedIds().sort()).toEqual(['a', 'c']);
+    for (const n of [a, b, c]) expect(n.faults).toEqual([]);
   });
 
   it('members that are not the introducer send no member lists to each other (O(N²) bytes, not O(N³))', async () => {
@@ -166,7 +56,7 @@ describe('Mesh', () => {
     await link(b, a);
     await link(c, a);
     await settle();
-    expect(c.events.joined).toEqual(['a']); // nobody told c of b: only an introducer does
+    expect(c.joinedIds()).toEqual(['a']); // nobody told c of b: only an introducer does
   });
 
   it('glare: both offer at once, the lower id’s offer wins, one link remains', async () => {
@@ -174,11 +64,11 @@ describe('Mesh', () => {
     a.mesh.offerTo('b', route(a, b));
     b.mesh.offerTo('a', route(b, a));
     await settle();
-    expect([a.events.joined, b.events.joined]).toEqual([['b'], ['a']]);
+    expect([a.joinedIds(), b.joinedIds()]).toEqual([['b'], ['a']]);
     expect(a.links.filter((l) => l.state === 'open')).toHaveLength(1);
     expect(b.links.filter((l) => l.state === 'open')).toHaveLength(1);
     expect(linkBetween(a, b).initiator).toBe(true); // a < b: a's offer made the link
-    expect([a.events.left, b.events.left]).toEqual([[], []]);
+    expect([a.events('left'), b.events('left')]).toEqual([[], []]);
   });
 
   it('refuses to relay an offer that names another sender', async () => {
@@ -188,7 +78,7 @@ describe('Mesh', () => {
     const forged: MeshFrame = { t: 'm.sdp', from: 'c', to: 'b', lid: 'l1', sdp: { type: 'offer', sdp: 'x' } };
     linkBetween(a, b).receive(JSON.stringify(forged)); // b's link at a carries a frame claiming to be from c
     await settle();
-    expect(a.events.faults).toEqual(['b: m.sdp to relay names another sender']);
+    expect(a.faults).toEqual(['b: m.sdp to relay names another sender']);
   });
 
   it('drops a link whose hello names another connection id, without reporting a join', async () => {
@@ -196,8 +86,8 @@ describe('Mesh', () => {
     const x = await scriptedPeer(a, 'x');
     x.send(JSON.stringify({ t: 'm.hello', info: { connectionId: 'zz', creationTime: 1, data: '' }, intro: false }));
     await settle();
-    expect(a.events.joined).toEqual([]);
-    expect(a.events.faults).toEqual(['x: hello names another connection id']);
+    expect(a.joinedIds()).toEqual([]);
+    expect(a.faults).toEqual(['x: hello names another connection id']);
     expect(x.state).toBe('closed');
   });
 
@@ -212,13 +102,13 @@ describe('Mesh', () => {
     atA.receive('not json');
     atA.receive('{"t":"m.nope"}');
     await settle();
-    expect(a.events.faults).toEqual([
+    expect(a.faults).toEqual([
       'x: app frame before hello',
       `x: frame of ${MAX_FRAME_BYTES + 1} bytes exceeds ${MAX_FRAME_BYTES}`,
       'x: frame of 8 chars is not JSON',
       'x: unknown mesh kind (6 chars)',
     ]);
-    expect(a.events.joined).toEqual(['x']);
+    expect(a.joinedIds()).toEqual(['x']);
     expect(a.mesh.isJoined('x')).toBe(true);
   });
 
@@ -229,21 +119,18 @@ describe('Mesh', () => {
     await settle();
     b.mesh.close();
     await settle();
-    expect(a.events.left).toEqual([['b', 'clientDisconnected']]);
+    expect(a.events('left')).toEqual(['left b clientDisconnected']);
 
     linkBetween(a, c).mute(); // both ways
     await vi.advanceTimersByTimeAsync(HEARTBEAT_TIMEOUT_MS - HEARTBEAT_INTERVAL_MS);
-    expect(a.events.left).toHaveLength(1); // not yet: silence is shorter than the timeout
+    expect(a.events('left')).toHaveLength(1); // not yet: silence is shorter than the timeout
     await vi.advanceTimersByTimeAsync(2 * HEARTBEAT_INTERVAL_MS);
-    expect(a.events.away).toEqual(['c']); // silent past the timeout: away, still a member
-    expect(a.events.left).toHaveLength(1);
+    expect(a.events('away')).toEqual(['away c']); // silent past the timeout: away, still a member
+    expect(a.events('left')).toHaveLength(1);
     expect(a.mesh.send('c', { t: 'sig' })).toBe(false);
     await vi.advanceTimersByTimeAsync(RECONNECT_GRACE_MS);
-    expect(a.events.left).toEqual([
-      ['b', 'clientDisconnected'],
-      ['c', 'networkDisconnected'],
-    ]);
-    expect(a.events.back).toEqual([]);
+    expect(a.events('left')).toEqual(['left b clientDisconnected', 'left c networkDisconnected']);
+    expect(a.events('back')).toEqual([]);
     expect(a.mesh.send('c', { t: 'sig' })).toBe(false);
   });
 
@@ -251,7 +138,7 @@ describe('Mesh', () => {
     const [a, b] = [node('a'), node('b')];
     await link(a, b);
     await vi.advanceTimersByTimeAsync(10 * HEARTBEAT_TIMEOUT_MS);
-    expect([a.events.left, b.events.left]).toEqual([[], []]);
+    expect([a.events('left'), b.events('left')]).toEqual([[], []]);
   });
 
   it('after close() nothing fires, even minutes later, and no timer remains', async () => {
@@ -262,7 +149,7 @@ describe('Mesh', () => {
     b.mesh.close();
     await vi.advanceTimersByTimeAsync(5 * 60_000);
     expect(vi.getTimerCount()).toBe(0);
-    expect([a.events.left, b.events.left]).toEqual([[], []]);
+    expect([a.events('left'), b.events('left')]).toEqual([[], []]);
     expect(a.mesh.send('b', { t: 'sig' })).toBe(false);
   });
 });
