@@ -4,43 +4,12 @@
  * `from`, or a second offer for a live member's id, cannot take a member over; the real member
  * re-offering replaces its own link (away + back). Also: member views reconcile a gap.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionInfo } from '../../src/connection.js';
+import { describe, expect, it, vi } from 'vitest';
 import { boundConnectionId } from '../../src/identity/fingerprint.js';
-import type { LinkFactory, LinkOptions } from '../../src/mesh/link.js';
-import { createMemoryLinks, fakeCertificate, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
-import { Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
-import type { LeaveReason, TransportEvents } from '../../src/transport/types.js';
-import type { SdpPayload } from '../../src/wire/mesh-frames.js';
+import { fakeCertificate, type MemoryLink } from '../../src/mesh/memory-link.js';
+import { dial, link, MeshNode, settle, useMemoryWorld } from './mesh-peer.js';
 
-let memoryLinks: MemoryLinks = createMemoryLinks();
-
-class Recorder implements TransportEvents {
-  log: string[] = [];
-  faults: string[] = [];
-  messages: Array<[string, unknown]> = [];
-  peerJoined(peer: ConnectionInfo): void {
-    this.log.push(`joined ${peer.connectionId}`);
-  }
-  peerAway(id: string): void {
-    this.log.push(`away ${id}`);
-  }
-  peerBack(id: string): void {
-    this.log.push(`back ${id}`);
-  }
-  peerLeft(id: string, reason: LeaveReason): void {
-    this.log.push(`left ${id} ${reason}`);
-  }
-  message(from: string, frame: unknown): void {
-    this.messages.push([from, frame]);
-  }
-  reconnecting(): void {}
-  reconnected(): void {}
-  disconnected(): void {}
-  peerFault(id: string | undefined, reason: string): void {
-    this.faults.push(`${id}: ${reason}`);
-  }
-}
+const world = useMemoryWorld();
 
 interface Identity {
   id: string;
@@ -53,58 +22,11 @@ function identity(seed: number): Identity {
   return { id: boundConnectionId(fingerprint), fingerprint, certificate: fakeCertificate(fingerprint) };
 }
 
-interface Node {
-  id: string;
-  me: Identity;
-  mesh: Mesh;
-  events: Recorder;
-  links: MemoryLink[];
-}
-
-const nodes: Node[] = [];
+/** A mesh whose id is bound to its certificate. */
+type Node = MeshNode & { me: Identity };
 function node(me: Identity, options: { viewIntervalMs?: number } = {}): Node {
-  const events = new Recorder();
-  const links: MemoryLink[] = [];
-  const createLink: LinkFactory = (o, e) => {
-    const link = memoryLinks.factory(o, e) as MemoryLink;
-    links.push(link);
-    return link;
-  };
-  const mesh = new Mesh(
-    { connectionId: me.id, creationTime: 1, data: `data-${me.id}` },
-    {
-      iceServers: [],
-      linkTimeoutMs: 10_000,
-      heartbeatIntervalMs: 1_000,
-      heartbeatTimeoutMs: 4_000,
-      byeLingerMs: 500,
-      reconnectGraceMs: 20_000,
-      reloadGraceMs: 5_000,
-      relinkInitialMs: 250,
-      relinkMaxMs: 4_000,
-      viewIntervalMs: options.viewIntervalMs ?? 0,
-      certificate: me.certificate,
-      createLink,
-    },
-    { events, joinerRoute: () => undefined, holding: () => false, introducerSeen: () => {}, joined: () => {}, left: () => {} },
-  );
-  const n = { id: me.id, me, mesh, events, links };
-  nodes.push(n);
-  return n;
-}
-
-function route(from: Node, to: Node): SdpRoute {
-  return (frame) => queueMicrotask(() => frame.t === 'm.sdp' && to.mesh.handleSdp(frame, from.id, route(to, from)));
-}
-
-async function settle(): Promise<void> {
-  await vi.advanceTimersByTimeAsync(0);
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-}
-
-async function link(a: Node, b: Node): Promise<void> {
-  a.mesh.offerTo(b.id, route(a, b));
-  await settle();
+  const config = { viewIntervalMs: options.viewIntervalMs ?? 0, certificate: me.certificate };
+  return Object.assign(new MeshNode(world, { connectionId: me.id, creationTime: 1, data: `data-${me.id}` }, config), { me });
 }
 
 /**
@@ -112,20 +34,7 @@ async function link(a: Node, b: Node): Promise<void> {
  * (its `from`) and then says hello as `claimedId`.
  */
 async function dialAs(a: Node, claimedId: string, certificate: RTCCertificate): Promise<MemoryLink> {
-  let offer: SdpPayload | undefined;
-  const scripted = memoryLinks.factory({ initiator: true, certificate } as LinkOptions, { sdp: (sdp) => (offer = sdp), open: () => {}, data: () => {}, closed: () => {} }) as MemoryLink;
-  await settle();
-  if (offer?.type !== 'offer') throw new Error('scripted peer made no offer');
-  const token = offer.sdp;
-  const back: SdpRoute = (frame) => {
-    if (frame.t === 'm.sdp' && frame.sdp.type === 'answer') {
-      const answer = frame.sdp;
-      queueMicrotask(() => scripted.signal(answer));
-    }
-  };
-  a.mesh.handleSdp({ t: 'm.sdp', from: claimedId, to: a.id, lid: token, sdp: { type: 'offer', sdp: token } }, claimedId, back);
-  await settle();
-  if (scripted.state !== 'open') throw new Error('scripted peer did not link');
+  const { link: scripted } = await dial(world, a, claimedId, certificate);
   scripted.send(JSON.stringify({ t: 'm.hello', info: { connectionId: claimedId, creationTime: 1, data: 'forged' }, intro: false }));
   await settle();
   return scripted;
@@ -135,21 +44,11 @@ function liveLinkBetween(n: Node, other: Node): MemoryLink | undefined {
   return n.links.find((l) => l.state === 'open' && l.remote && other.links.includes(l.remote));
 }
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-afterEach(() => {
-  for (const n of nodes) n.mesh.close();
-  nodes.length = 0;
-  memoryLinks = createMemoryLinks();
-  vi.useRealTimers();
-});
-
 describe('certificate-bound ids', () => {
   it('two members with bound ids link; each link shows both fingerprints', async () => {
     const [a, b] = [node(identity(1)), node(identity(2))];
     await link(a, b);
-    expect([a.events.log, b.events.log]).toEqual([[`joined ${b.id}`], [`joined ${a.id}`]]);
+    expect([a.log, b.log]).toEqual([[`joined ${b.id}`], [`joined ${a.id}`]]);
     const ab = liveLinkBetween(a, b)!;
     expect([ab.localFingerprint, ab.remoteFingerprint]).toEqual([a.me.fingerprint, b.me.fingerprint]);
   });
@@ -158,8 +57,8 @@ describe('certificate-bound ids', () => {
     const a = node(identity(1));
     const victim = identity(2);
     const forged = await dialAs(a, victim.id, identity(99).certificate);
-    expect(a.events.log).toEqual([]);
-    expect(a.events.faults).toEqual([`${victim.id}: impersonation: the link’s DTLS fingerprint does not prove this connection id`]);
+    expect(a.log).toEqual([]);
+    expect(a.faults).toEqual([`${victim.id}: impersonation: the link’s DTLS fingerprint does not prove this connection id`]);
     expect(forged.remote!.state).toBe('closed');
     expect(a.mesh.send(victim.id, { t: 'sig' })).toBe(false);
   });
@@ -168,11 +67,11 @@ describe('certificate-bound ids', () => {
     const [a, b] = [node(identity(1)), node(identity(2))];
     await link(a, b);
     await dialAs(a, b.id, identity(99).certificate);
-    expect(a.events.faults).toHaveLength(1);
-    expect(a.events.log).toEqual([`joined ${b.id}`]); // no away, no back, no leave
+    expect(a.faults).toHaveLength(1);
+    expect(a.log).toEqual([`joined ${b.id}`]); // no away, no back, no leave
     expect(a.mesh.send(b.id, { t: 'sig', n: 1 })).toBe(true);
     await settle();
-    expect(b.events.messages).toEqual([[a.id, { t: 'sig', n: 1 }]]);
+    expect(b.frames).toEqual([[a.id, { t: 'sig', n: 1 }]]);
   });
 
   it('the real member offering again (it lost us) replaces its own link: away then back, the old link closed', async () => {
@@ -180,8 +79,8 @@ describe('certificate-bound ids', () => {
     await link(a, b);
     const old = liveLinkBetween(a, b)!;
     const again = await dialAs(a, b.id, b.me.certificate);
-    expect(a.events.faults).toEqual([]);
-    expect(a.events.log).toEqual([`joined ${b.id}`, `away ${b.id}`, `back ${b.id}`]);
+    expect(a.faults).toEqual([]);
+    expect(a.log).toEqual([`joined ${b.id}`, `away ${b.id}`, `back ${b.id}`]);
     expect(old.state).toBe('closed');
     // Frames to b now go on the new link only.
     const open = a.links.filter((l) => l.state === 'open');
@@ -195,10 +94,10 @@ describe('views', () => {
     const [a, b, c] = [node(identity(1), { viewIntervalMs: 1_000 }), node(identity(2), { viewIntervalMs: 1_000 }), node(identity(3), { viewIntervalMs: 1_000 })];
     await link(b, a);
     await link(c, a); // nobody is the introducer: no m.peers, so b and c do not know each other
-    expect(b.events.log).toEqual([`joined ${a.id}`]);
+    expect(b.log).toEqual([`joined ${a.id}`]);
     await vi.advanceTimersByTimeAsync(3_000);
     await settle();
-    expect(b.events.log.sort()).toEqual([`joined ${a.id}`, `joined ${c.id}`].sort());
-    expect(c.events.log.sort()).toEqual([`joined ${a.id}`, `joined ${b.id}`].sort());
+    expect(b.log.sort()).toEqual([`joined ${a.id}`, `joined ${c.id}`].sort());
+    expect(c.log.sort()).toEqual([`joined ${a.id}`, `joined ${b.id}`].sort());
   });
 });
