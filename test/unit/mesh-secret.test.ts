@@ -6,35 +6,19 @@
  * peer can make us do: a link that never finishes its hello is closed, one member's gossip
  * starts at most MAX_LINKS_STARTED_PER_PEER links.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionInfo } from '../../src/connection.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { deriveSessionKey } from '../../src/auth/session-key.js';
-import { createMemoryRendezvous, type MemoryRendezvous } from '../../src/bootstrap/memory.js';
 import { boundConnectionId } from '../../src/identity/fingerprint.js';
-import type { LinkFactory, LinkOptions } from '../../src/mesh/link.js';
-import { createMemoryLinks, fakeCertificate, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
-import { MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, MAX_OFFERS_RELAYED_PER_PEER, Mesh, type SdpRoute } from '../../src/mesh/mesh.js';
-import { createMeshTransport } from '../../src/mesh/transport.js';
+import { fakeCertificate, type MemoryLink } from '../../src/mesh/memory-link.js';
+import { MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, MAX_OFFERS_RELAYED_PER_PEER } from '../../src/mesh/mesh.js';
 import { SignalError } from '../../src/signal/errors.js';
-import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
-import type { SdpPayload } from '../../src/wire/mesh-frames.js';
+import type { JoinResult } from '../../src/transport/types.js';
 import { advanceUntil } from './helpers.js';
+import { dial, MeshNode, settle, TransportPeer, useMemoryWorld } from './mesh-peer.js';
 
 const SESSION = 'secret-room';
 const HELLO_TIMEOUT_MS = 2_000;
-let links: MemoryLinks;
-let server: MemoryRendezvous;
-const cleanups: Array<() => void> = [];
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  links = createMemoryLinks();
-  server = createMemoryRendezvous();
-});
-afterEach(() => {
-  for (const c of cleanups.splice(0)) c();
-  vi.useRealTimers();
-});
+const world = useMemoryWorld();
 
 let seedCounter = 0;
 function identity() {
@@ -44,65 +28,23 @@ function identity() {
 }
 
 /** One client over the memory rendezvous and memory links: its transport and what it saw. */
-class Client implements TransportEvents {
-  readonly log: string[] = [];
-  readonly faults: string[] = [];
-  readonly info: ConnectionInfo;
-  readonly transport: Transport;
-  readonly links: MemoryLink[] = [];
-  bootstrap: ReturnType<MemoryRendezvous['bootstrap']> | undefined;
-  result: JoinResult | SignalError | Error | undefined;
+class Client extends TransportPeer {
   connectedAtMs = 0;
   settledAtMs = 0;
 
   constructor(secret: string | undefined) {
     const me = identity();
-    this.info = { connectionId: me.id, creationTime: 0, data: me.id };
-    const createLink: LinkFactory = (o, e) => {
-      const link = links.factory({ ...o, certificate: me.certificate }, e) as MemoryLink;
-      this.links.push(link);
-      return link;
-    };
-    this.transport = createMeshTransport({
-      bootstrap: (sid) => (this.bootstrap = server.bootstrap(sid)),
-      createLink,
-      joinTimeoutMs: 30_000,
-      helloTimeoutMs: HELLO_TIMEOUT_MS,
-      ...(secret !== undefined ? { secret } : {}),
-    })(SESSION);
-    cleanups.push(() => this.transport.close());
+    super(world, me.id, SESSION, { certificate: me.certificate, joinTimeoutMs: 30_000, helloTimeoutMs: HELLO_TIMEOUT_MS, ...(secret !== undefined ? { secret } : {}) });
   }
 
-  connect(): void {
+  override connect(): void {
     this.connectedAtMs = Date.now();
-    this.transport.connect(this.info, this).then(
-      (r) => ((this.result = r), (this.settledAtMs = Date.now())),
-      (e: Error) => ((this.result = e), (this.settledAtMs = Date.now())),
-    );
+    super.connect();
   }
 
-  joined(): string[] {
-    return this.log.filter((l) => l.startsWith('joined ')).map((l) => l.slice(7));
-  }
-
-  peerJoined(peer: ConnectionInfo): void {
-    this.log.push(`joined ${peer.connectionId}`);
-  }
-  peerAway(id: string): void {
-    this.log.push(`away ${id}`);
-  }
-  peerBack(id: string): void {
-    this.log.push(`back ${id}`);
-  }
-  peerLeft(id: string, reason: LeaveReason): void {
-    this.log.push(`left ${id} ${reason}`);
-  }
-  message(): void {}
-  reconnecting(): void {}
-  reconnected(): void {}
-  disconnected(): void {}
-  peerFault(id: string | undefined, reason: string): void {
-    this.faults.push(`${id}: ${reason}`);
+  protected override settled(result: JoinResult | Error): void {
+    super.settled(result);
+    this.settledAtMs = Date.now();
   }
 }
 
@@ -116,7 +58,7 @@ async function room(secret: string | undefined, count: number): Promise<Client[]
     await advanceUntil(() => c.result !== undefined, `member ${i} to connect`);
     expect(c.result).not.toBeInstanceOf(Error);
   }
-  await advanceUntil(() => clients.every((c) => c.joined().length === count - 1), `a full mesh of ${count}`);
+  await advanceUntil(() => clients.every((c) => c.joinedIds().length === count - 1), `a full mesh of ${count}`);
   return clients;
 }
 
@@ -147,107 +89,24 @@ describe('a session secret on the mesh', () => {
     expect(error.message).toMatch(message);
     expect(stranger.settledAtMs - stranger.connectedAtMs).toBeLessThan(5_000);
     await vi.advanceTimersByTimeAsync(30_000);
-    for (const m of members) expect(m.joined()).not.toContain(stranger.info.connectionId);
+    for (const m of members) expect(m.joinedIds()).not.toContain(stranger.info.connectionId);
     // The first refused link ends the stranger's join; its other links may close before their proofs.
     expect(members.some((m) => m.faults.some((f) => f.startsWith(`${stranger.info.connectionId}: authentication failed`)))).toBe(true);
-    expect(stranger.joined()).toEqual([]);
+    expect(stranger.joinedIds()).toEqual([]);
   });
 });
 
 // ---- Mesh-level bounds, with scripted peers ----
 
-interface Node {
-  id: string;
-  mesh: Mesh;
-  events: Recorder;
-  links: MemoryLink[];
-}
-
-class Recorder implements TransportEvents {
-  log: string[] = [];
-  faults: string[] = [];
-  messages: unknown[] = [];
-  peerJoined(peer: ConnectionInfo): void {
-    this.log.push(`joined ${peer.connectionId}`);
-  }
-  peerAway(): void {}
-  peerBack(): void {}
-  peerLeft(id: string): void {
-    this.log.push(`left ${id}`);
-  }
-  message(_from: string, frame: unknown): void {
-    this.messages.push(frame);
-  }
-  reconnecting(): void {}
-  reconnected(): void {}
-  disconnected(): void {}
-  peerFault(id: string | undefined, reason: string): void {
-    this.faults.push(`${id}: ${reason}`);
-  }
-}
-
-function node(linkKey?: Uint8Array): Node {
+function node(linkKey?: Uint8Array): MeshNode {
   const me = identity();
-  const events = new Recorder();
-  const made: MemoryLink[] = [];
-  const createLink: LinkFactory = (o, e) => {
-    const link = links.factory(o, e) as MemoryLink;
-    made.push(link);
-    return link;
-  };
-  const mesh = new Mesh(
-    { connectionId: me.id, creationTime: 1, data: me.id },
-    {
-      iceServers: [],
-      linkTimeoutMs: 10_000,
-      heartbeatIntervalMs: 1_000,
-      heartbeatTimeoutMs: 4_000,
-      byeLingerMs: 500,
-      reconnectGraceMs: 20_000,
-      reloadGraceMs: 5_000,
-      relinkInitialMs: 250,
-      relinkMaxMs: 4_000,
-      viewIntervalMs: 0,
-      certificate: me.certificate,
-      linkKey,
-      helloTimeoutMs: HELLO_TIMEOUT_MS,
-      createLink,
-    },
-    { events, joinerRoute: () => undefined, holding: () => false, introducerSeen: () => {}, joined: () => {}, left: () => {} },
-  );
-  cleanups.push(() => mesh.close());
-  return { id: me.id, mesh, events, links: made };
-}
-
-async function settle(): Promise<void> {
-  await vi.advanceTimersByTimeAsync(0);
-  for (let i = 0; i < 20; i++) await Promise.resolve();
+  return new MeshNode(world, { connectionId: me.id, creationTime: 1, data: me.id }, { certificate: me.certificate, linkKey, helloTimeoutMs: HELLO_TIMEOUT_MS });
 }
 
 /** A scripted peer (its own certificate) that links to `a` as `peerId`; the test drives its frames. */
-async function scriptedPeer(a: Node): Promise<{ link: MemoryLink; id: string; received: unknown[] }> {
+async function scriptedPeer(a: MeshNode): Promise<{ link: MemoryLink; id: string; received: unknown[] }> {
   const me = identity();
-  const received: unknown[] = [];
-  let offer: SdpPayload | undefined;
-  const link = links.factory({ initiator: true, certificate: me.certificate } as LinkOptions, {
-    sdp: (sdp) => (offer = sdp),
-    open: () => {},
-    data: (raw) => received.push(JSON.parse(String(raw))),
-    closed: () => {},
-  }) as MemoryLink;
-  await settle();
-  if (offer?.type !== 'offer') throw new Error('scripted peer made no offer');
-  const token = offer.sdp;
-  const back: SdpRoute = (frame) => {
-    if (frame.t === 'm.sdp' && frame.sdp.type === 'answer') {
-      const answer = frame.sdp;
-      queueMicrotask(() => link.signal(answer));
-    }
-  };
-  a.mesh.handleSdp({ t: 'm.sdp', from: me.id, to: a.id, lid: token, sdp: { type: 'offer', sdp: token } }, me.id, back);
-  await settle();
-  if (link.state !== 'open') throw new Error('scripted peer did not link');
-  return { link, id: me.id, received };
+  return { ...(await dial(world, a, me.id, me.certificate)), id: me.id };
 }
 
 describe('bounds on what a linked peer can make us do', () => {
@@ -258,8 +117,8 @@ describe('bounds on what a linked peer can make us do', () => {
     expect(silent.link.state).toBe('open');
     await vi.advanceTimersByTimeAsync(200);
     expect(silent.link.state).toBe('closed');
-    expect(a.events.faults).toEqual([`${silent.id}: no hello within ${HELLO_TIMEOUT_MS} ms of the link opening`]);
-    expect(a.events.log).toEqual([]);
+    expect(a.faults).toEqual([`${silent.id}: no hello within ${HELLO_TIMEOUT_MS} ms of the link opening`]);
+    expect(a.log).toEqual([]);
   });
 
   it('with a secret, a peer that says hello but never proves it is closed after the timeout, never a member', async () => {
@@ -272,8 +131,8 @@ describe('bounds on what a linked peer can make us do', () => {
     expect(peer.received.map((f) => (f as { t: string }).t)).toEqual(['m.hello', 'm.auth']);
     await vi.advanceTimersByTimeAsync(HELLO_TIMEOUT_MS + 100);
     expect(peer.link.state).toBe('closed');
-    expect(a.events.faults).toEqual([`${peer.id}: no hello and proof within ${HELLO_TIMEOUT_MS} ms of the link opening`]);
-    expect(a.events.log).toEqual([]);
+    expect(a.faults).toEqual([`${peer.id}: no hello and proof within ${HELLO_TIMEOUT_MS} ms of the link opening`]);
+    expect(a.log).toEqual([]);
   });
 
   it('with a secret, a forged proof closes the link at once and the peer never becomes a member', async () => {
@@ -288,8 +147,8 @@ describe('bounds on what a linked peer can make us do', () => {
     peer.link.send(JSON.stringify({ t: 'sig', id: 1, type: 'x', data: 'smuggled' }));
     await settle();
     expect(peer.link.state).toBe('closed');
-    expect(a.events.faults[0]).toMatch(/authentication failed: the peer's proof does not match this link/);
-    expect(a.events.log).toEqual([]);
+    expect(a.faults[0]).toMatch(/authentication failed: the peer's proof does not match this link/);
+    expect(a.log).toEqual([]);
   });
 
   it(`one member's gossip starts at most ${MAX_LINKS_STARTED_PER_PEER} links at once; the rest of its ids are refused`, async () => {
@@ -297,31 +156,31 @@ describe('bounds on what a linked peer can make us do', () => {
     const b = await scriptedPeer(a);
     b.link.send(JSON.stringify({ t: 'm.hello', info: { connectionId: b.id, creationTime: 1, data: '' }, intro: true }));
     await settle();
-    expect(a.events.log).toEqual([`joined ${b.id}`]);
+    expect(a.log).toEqual([`joined ${b.id}`]);
     const before = a.links.length;
     const fakes = Array.from({ length: 100 }, (_, i) => `fake-${i}`);
     b.link.send(JSON.stringify({ t: 'm.peers', members: fakes }));
     b.link.send(JSON.stringify({ t: 'm.view', members: fakes.map((f) => `${f}-again`) }));
     await settle();
     expect(a.links.length - before).toBe(MAX_LINKS_STARTED_PER_PEER);
-    expect(a.events.faults.filter((f) => f.includes('links forming'))).toHaveLength(2);
+    expect(a.faults.filter((f) => f.includes('links forming'))).toHaveLength(2);
   });
 });
 
 describe('only the real introducer is believed', () => {
   it('a member that falsely claims the rendezvous point does not block succession', async () => {
     const [introducer, ...others] = await room(undefined, 4);
-    expect(server.holder(SESSION)).toBe(introducer!.bootstrap);
+    expect(world.server.holder(SESSION)).toBe(introducer!.bootstrap);
     // The highest id claims the point on all its links, then the real introducer leaves.
     const [successor, , liar] = [...others].sort((x, y) => (x.info.connectionId < y.info.connectionId ? -1 : 1)) as [Client, Client, Client];
     for (const l of liar.links) if (l.state === 'open') l.send(JSON.stringify({ t: 'm.intro' }));
     await vi.advanceTimersByTimeAsync(100);
     introducer!.transport.close();
-    await advanceUntil(() => server.holder(SESSION) === successor.bootstrap, 'the lowest surviving id to claim the point');
+    await advanceUntil(() => world.server.holder(SESSION) === successor.bootstrap, 'the lowest surviving id to claim the point');
     // And the door works: a newcomer gets in.
     const newcomer = new Client(undefined);
     newcomer.connect();
-    await advanceUntil(() => newcomer.joined().length === 3, 'a newcomer to link to the three members');
+    await advanceUntil(() => newcomer.joinedIds().length === 3, 'a newcomer to link to the three members');
   });
 });
 
@@ -337,7 +196,7 @@ describe('offers relayed by one member', () => {
     }
     await settle();
     expect(a.links.length - before).toBe(MAX_OFFERS_RELAYED_PER_PEER);
-    expect(a.events.faults.filter((f) => f.includes('links it relayed offers for are forming already'))).toHaveLength(40 - MAX_OFFERS_RELAYED_PER_PEER);
+    expect(a.faults.filter((f) => f.includes('links it relayed offers for are forming already'))).toHaveLength(40 - MAX_OFFERS_RELAYED_PER_PEER);
   });
 });
 
@@ -347,18 +206,18 @@ describe('mesh control frames are rate limited per peer', () => {
     const b = await scriptedPeer(a);
     b.link.send(JSON.stringify({ t: 'm.hello', info: { connectionId: b.id, creationTime: 1, data: '' }, intro: false }));
     await settle();
-    expect(a.events.log).toEqual([`joined ${b.id}`]);
+    expect(a.log).toEqual([`joined ${b.id}`]);
     const burst = 2 * MAX_CONTROL_FRAMES_PER_SECOND;
     for (let i = 0; i < burst + 500; i++) b.link.send('{"t":"m.ping"}');
     b.link.send(JSON.stringify({ t: 'sig', id: 1, type: 'x', data: 'after the flood' }));
     await settle();
-    const dropped = a.events.faults.filter((f) => f.includes('mesh control frames per second'));
+    const dropped = a.faults.filter((f) => f.includes('mesh control frames per second'));
     expect(dropped).toHaveLength(501); // the hello took one token
-    expect(a.events.messages).toEqual([{ t: 'sig', id: 1, type: 'x', data: 'after the flood' }]);
+    expect(a.frames).toEqual([[b.id, { t: 'sig', id: 1, type: 'x', data: 'after the flood' }]]);
     await vi.advanceTimersByTimeAsync(1_000); // refilled: control frames are taken again
     b.link.send('{"t":"m.ping"}');
     await settle();
-    expect(a.events.faults.filter((f) => f.includes('mesh control frames per second'))).toHaveLength(501);
-    expect(a.events.log).toEqual([`joined ${b.id}`]);
+    expect(a.faults.filter((f) => f.includes('mesh control frames per second'))).toHaveLength(501);
+    expect(a.log).toEqual([`joined ${b.id}`]);
   });
 });
