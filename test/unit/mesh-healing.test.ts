@@ -5,124 +5,51 @@
  * this client's own outage (reconnecting / reconnected / disconnected), and an `m.join` that
  * claims the id of a member whose link is live.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionInfo } from '../../src/connection.js';
-import type { Bootstrap } from '../../src/bootstrap/types.js';
-import { createMemoryRendezvous, type MemoryRendezvous } from '../../src/bootstrap/memory.js';
-import { createMemoryLinks, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
-import { createMeshTransport, type MeshCloseOptions } from '../../src/mesh/transport.js';
-import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
+import { describe, expect, it, vi } from 'vitest';
 import { advanceUntil } from './helpers.js';
+import { TransportPeer, useMemoryWorld } from './mesh-peer.js';
 
 const SESSION = 'room';
 const GRACE_MS = 10_000;
 const RELOAD_GRACE_MS = 3_000;
 const HEARTBEAT_TIMEOUT_MS = 2_000;
 
-/** One client: its transport, every transport event in order, and switches to break its network. */
-class Peer implements TransportEvents {
-  readonly info: ConnectionInfo;
-  readonly transport: Transport & { close(options?: MeshCloseOptions): void };
-  readonly links: MemoryLink[] = [];
-  /** Every event as a line: `joined b`, `away b`, `back b`, `left b networkDisconnected`, `reconnecting`, … */
-  readonly log: string[] = [];
-  readonly frames: Array<[string, unknown]> = [];
-  readonly faults: string[] = [];
-  readonly debug: string[] = [];
-  bootstrap: Bootstrap | undefined;
-  result: JoinResult | Error | undefined;
-  /** Links made while offline carry nothing (their packets go nowhere). */
-  offline = false;
+const world = useMemoryWorld();
 
-  constructor(id: string, server: MemoryRendezvous, links: MemoryLinks, joinTimeoutMs = 30_000) {
-    this.info = { connectionId: id, creationTime: 0, data: id };
-    this.transport = createMeshTransport({
-      bootstrap: (sid) => (this.bootstrap = server.bootstrap(sid)),
-      createLink: (options, events) => {
-        const link = links.factory(options, events) as MemoryLink;
-        if (this.offline) link.mute();
-        this.links.push(link);
-        return link;
-      },
+/** One client: its transport, every transport event in order, its debug lines, and switches to break its network. */
+class Peer extends TransportPeer {
+  readonly debug: string[];
+
+  constructor(id: string, joinTimeoutMs = 30_000) {
+    const debug: string[] = [];
+    super(world, id, SESSION, {
       heartbeatIntervalMs: 500,
       heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS,
       linkTimeoutMs: 3_000,
       joinTimeoutMs,
       reconnectGraceMs: GRACE_MS,
       reloadGraceMs: RELOAD_GRACE_MS,
-      debug: (line) => this.debug.push(line),
-    })(SESSION) as Peer['transport'];
-  }
-
-  get id(): string {
-    return this.info.connectionId;
-  }
-
-  connect(): void {
-    this.transport.connect(this.info, this).then(
-      (r) => (this.result = r),
-      (e: Error) => (this.result = e),
-    );
+      debug: (line) => debug.push(line),
+    });
+    this.debug = debug;
   }
 
   /** Lose the network: every link goes silent, the rendezvous server is unreachable. */
   goOffline(): void {
     this.offline = true;
     for (const l of this.links) l.mute();
-    server.setOffline(this.bootstrap!, true);
+    world.server.setOffline(this.bootstrap!, true);
   }
 
   /** Network back: new links work, the server answers (the old links stay dead). */
   goOnline(): void {
     this.offline = false;
-    server.setOffline(this.bootstrap!, false);
-  }
-
-  /** Live links whose other end belongs to `other`. */
-  linksTo(other: Peer): MemoryLink[] {
-    return this.links.filter((l) => l.state === 'open' && l.remote !== undefined && other.links.includes(l.remote));
-  }
-
-  events(kind: string): string[] {
-    return this.log.filter((line) => line.startsWith(kind));
-  }
-
-  peerJoined(peer: ConnectionInfo): void {
-    this.log.push(`joined ${peer.connectionId}`);
-  }
-  peerAway(id: string): void {
-    this.log.push(`away ${id}`);
-  }
-  peerBack(id: string): void {
-    this.log.push(`back ${id}`);
-  }
-  peerLeft(id: string, reason: LeaveReason): void {
-    this.log.push(`left ${id} ${reason}`);
-  }
-  message(from: string, frame: unknown): void {
-    this.frames.push([from, frame]);
-  }
-  reconnecting(): void {
-    this.log.push('reconnecting');
-  }
-  reconnected(): void {
-    this.log.push('reconnected');
-  }
-  disconnected(reason: string): void {
-    this.log.push(`disconnected ${reason}`);
-  }
-  peerFault(id: string | undefined, reason: string): void {
-    this.faults.push(`${id}: ${reason}`);
+    world.server.setOffline(this.bootstrap!, false);
   }
 }
 
-let server: MemoryRendezvous;
-let links: MemoryLinks;
-const peers: Peer[] = [];
 function peer(id: string, joinTimeoutMs?: number): Peer {
-  const p = new Peer(id, server, links, joinTimeoutMs);
-  peers.push(p);
-  return p;
+  return new Peer(id, joinTimeoutMs);
 }
 
 function sees(p: Peer, q: Peer): boolean {
@@ -139,17 +66,6 @@ async function room<const T extends string[]>(...ids: T): Promise<{ [K in keyof 
   for (const p of group) p.frames.length = 0;
   return group as { [K in keyof T]: Peer };
 }
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  server = createMemoryRendezvous();
-  links = createMemoryLinks();
-});
-afterEach(() => {
-  for (const p of peers) p.transport.close();
-  peers.length = 0;
-  vi.useRealTimers();
-});
 
 describe('a link that dies between two members who still see the others', () => {
   it('is re-formed through a relay: away then back on both sides, no leave, no second join, frames flow again in order', async () => {
@@ -225,7 +141,7 @@ describe('a goodbye that says "maybe back" (a reload)', () => {
     reloaded.connect();
     await advanceUntil(() => sees(a, reloaded) && sees(c, reloaded) && sees(reloaded, a) && sees(reloaded, c), 'the reloaded introducer to be linked to a and c', 20_000);
     for (const p of [a, c]) expect(p.log.filter((l) => l.endsWith(' i'))).toEqual(['joined i', 'away i', 'back i']);
-    expect(server.holder(SESSION)).toBeDefined();
+    expect(world.server.holder(SESSION)).toBeDefined();
     await vi.advanceTimersByTimeAsync(2 * GRACE_MS);
     expect([a.events('left'), c.events('left'), reloaded.events('left')]).toEqual([[], [], []]);
   });
@@ -261,12 +177,12 @@ describe('a link the peer closed with no goodbye heard', () => {
   });
 
   it('a peer that dropped the link but is still there is re-linked: away, back, never left', async () => {
-    const [i, a] = await room('i', 'a', 'c');
+    const [i, a, c] = await room('i', 'a', 'c');
     i.linksTo(a)[0]!.close(); // i drops its link to a (as after hearing nothing from a for a while)
     await advanceUntil(() => a.events('back').length === 1, 'a to see i back (a, the lower id, re-offers)');
     expect(a.log.filter((l) => l.endsWith(' i'))).toEqual(['joined i', 'away i', 'back i']);
     await vi.advanceTimersByTimeAsync(2 * GRACE_MS);
-    expect(peers.flatMap((p) => p.events('left'))).toEqual([]);
+    expect([i, a, c].flatMap((p) => p.events('left'))).toEqual([]);
     expect(sees(a, i) && sees(i, a)).toBe(true);
   });
 });
