@@ -3,101 +3,41 @@
  * server, with a fake clock: succession, the gap, a split room merging back, a frozen holder,
  * the server going away and coming back, and nothing left running after close().
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ConnectionInfo } from '../../src/connection.js';
-import { createMemoryRendezvous, type MemoryRendezvous } from '../../src/bootstrap/memory.js';
-import { createMemoryLinks, type MemoryLink, type MemoryLinks } from '../../src/mesh/memory-link.js';
-import { createMeshTransport } from '../../src/mesh/transport.js';
-import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
+import { describe, expect, it, vi } from 'vitest';
+import type { JoinResult } from '../../src/transport/types.js';
 import { advanceUntil } from './helpers.js';
+import { TransportPeer, useMemoryWorld } from './mesh-peer.js';
 
 const SESSION = 'room';
+const world = useMemoryWorld();
 
-class Peer implements TransportEvents {
-  readonly info: ConnectionInfo;
-  readonly transport: Transport;
-  readonly links: MemoryLink[] = [];
-  readonly joined = new Set<string>();
-  readonly left: Array<[string, LeaveReason]> = [];
-  readonly faults: string[] = [];
-  readonly frames: Array<[string, unknown]> = [];
-  result: JoinResult | Error | undefined;
+/** One client, and how many members it had when its join settled. */
+class Peer extends TransportPeer {
   /** How many peers had joined when connect() settled. */
   joinedAtConnect = -1;
 
-  constructor(id: string, server: MemoryRendezvous, links: MemoryLinks) {
-    this.info = { connectionId: id, creationTime: 0, data: id };
-    this.transport = createMeshTransport({
-      bootstrap: server.bootstrap,
-      createLink: (options, events) => {
-        const link = links.factory(options, events) as MemoryLink;
-        this.links.push(link);
-        return link;
-      },
-      heartbeatIntervalMs: 1_000,
-      heartbeatTimeoutMs: 4_000,
-      joinTimeoutMs: 30_000,
-    })(SESSION);
+  constructor(id: string) {
+    super(world, id, SESSION, { heartbeatIntervalMs: 1_000, heartbeatTimeoutMs: 4_000, joinTimeoutMs: 30_000 });
   }
 
-  connect(): void {
-    this.transport.connect(this.info, this).then(
-      (r) => {
-        this.result = r;
-        this.joinedAtConnect = this.joined.size;
-      },
-      (e: Error) => (this.result = e),
-    );
+  protected override settled(result: JoinResult | Error): void {
+    super.settled(result);
+    if (!(result instanceof Error)) this.joinedAtConnect = this.members().size;
   }
 
   /** Goes silent: links stop delivering, nothing is closed, no goodbye. */
   freeze(): void {
     for (const l of this.links) l.mute();
   }
-
-  peerJoined(peer: ConnectionInfo): void {
-    this.joined.add(peer.connectionId);
-  }
-  peerAway(): void {}
-  peerBack(): void {}
-  peerLeft(id: string, reason: LeaveReason): void {
-    this.joined.delete(id);
-    this.left.push([id, reason]);
-  }
-  message(from: string, frame: unknown): void {
-    this.frames.push([from, frame]);
-  }
-  reconnecting(): void {}
-  reconnected(): void {}
-  disconnected(): void {}
-  peerFault(id: string | undefined, reason: string): void {
-    this.faults.push(`${id}: ${reason}`);
-  }
 }
 
-let server: MemoryRendezvous;
-let links: MemoryLinks;
-const peers: Peer[] = [];
 function peer(id: string): Peer {
-  const p = new Peer(id, server, links);
-  peers.push(p);
-  return p;
+  return new Peer(id);
 }
 
 function fullMesh(group: Peer[]): boolean {
-  return group.every((p) => p.joined.size === group.length - 1 && group.every((q) => q === p || p.joined.has(q.info.connectionId)));
+  return group.every((p) => p.members().size === group.length - 1 && group.every((q) => q === p || p.members().has(q.id)));
 }
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  server = createMemoryRendezvous();
-  links = createMemoryLinks();
-});
-afterEach(() => {
-  for (const p of peers) p.transport.close();
-  peers.length = 0;
-  vi.useRealTimers();
-});
 
 describe('mesh transport over memory', () => {
   it('the first holds the point; later ones join through it; everyone links to everyone', async () => {
@@ -107,8 +47,8 @@ describe('mesh transport over memory', () => {
     for (const p of group.slice(1)) p.connect();
     await advanceUntil(() => fullMesh(group), 'a full mesh of four');
     expect(group.map((p) => p.result)).toEqual(group.map(() => ({ missing: [] })));
-    expect(server.holder(SESSION)?.holding).toBe(true);
-    for (const p of group) expect([p.left, p.faults]).toEqual([[], []]);
+    expect(world.server.holder(SESSION)?.holding).toBe(true);
+    for (const p of group) expect([p.events('left'), p.faults]).toEqual([[], []]);
   });
 
   it('the introducer leaves: the lowest survivor takes the point and lets a newcomer in', async () => {
@@ -118,10 +58,10 @@ describe('mesh transport over memory', () => {
     b.connect();
     c.connect();
     await advanceUntil(() => fullMesh([z, b, c]), 'a full mesh of three');
-    const holderBefore = server.holder(SESSION);
+    const holderBefore = world.server.holder(SESSION);
     z.transport.close();
-    await advanceUntil(() => server.holder(SESSION) !== undefined && server.holder(SESSION) !== holderBefore, 'a successor to hold the point');
-    expect(b.left).toEqual([['z', 'clientDisconnected']]);
+    await advanceUntil(() => world.server.holder(SESSION) !== undefined && world.server.holder(SESSION) !== holderBefore, 'a successor to hold the point');
+    expect(b.events('left')).toEqual(['left z clientDisconnected']);
     const d = peer('d');
     d.connect();
     await advanceUntil(() => fullMesh([b, c, d]), 'the newcomer to link with both survivors');
@@ -152,14 +92,14 @@ describe('mesh transport over memory', () => {
     c.connect();
     await advanceUntil(() => fullMesh([a, b, c]), 'a full mesh of three');
     a.freeze();
-    server.freezeHolder(SESSION);
-    await advanceUntil(() => !b.joined.has('a') && !c.joined.has('a'), 'the heartbeat to drop the frozen introducer');
-    expect(b.left).toEqual([['a', 'networkDisconnected']]);
+    world.server.freezeHolder(SESSION);
+    await advanceUntil(() => !b.members().has('a') && !c.members().has('a'), 'the heartbeat to drop the frozen introducer');
+    expect(b.events('left')).toEqual(['left a networkDisconnected']);
     const d = peer('d');
     d.connect();
     await vi.advanceTimersByTimeAsync(10_000);
     expect(d.result).toBe(undefined); // still retrying: the dead holder answers nobody
-    server.expireHolder(SESSION);
+    world.server.expireHolder(SESSION);
     await advanceUntil(() => fullMesh([b, c, d]), 'the newcomer to get in once the dead holder expired');
   });
 
@@ -169,13 +109,13 @@ describe('mesh transport over memory', () => {
     await advanceUntil(() => a.result !== undefined, 'a to connect');
     b.connect();
     await advanceUntil(() => fullMesh([a, b]), 'a pair');
-    server.stop();
+    world.server.stop();
     expect(a.transport.send('b', { t: 'sig', n: 1 })).toBe(true);
     await advanceUntil(() => b.frames.length === 1, 'a frame with the server gone');
     await vi.advanceTimersByTimeAsync(30_000);
-    expect([a.left, b.left]).toEqual([[], []]);
-    server.start();
-    await advanceUntil(() => server.holder(SESSION) !== undefined, 'someone to hold the point again');
+    expect([a.events('left'), b.events('left')]).toEqual([[], []]);
+    world.server.start();
+    await advanceUntil(() => world.server.holder(SESSION) !== undefined, 'someone to hold the point again');
     const c = peer('c');
     c.connect();
     await advanceUntil(() => fullMesh([a, b, c]), 'a newcomer after the server came back');
@@ -185,7 +125,7 @@ describe('mesh transport over memory', () => {
     const [a, b] = [peer('a'), peer('b')];
     a.connect();
     await advanceUntil(() => a.result !== undefined, 'a to connect');
-    server.freezeHolder(SESSION); // b will keep retrying
+    world.server.freezeHolder(SESSION); // b will keep retrying
     b.connect();
     await vi.advanceTimersByTimeAsync(3_000);
     b.transport.close();
