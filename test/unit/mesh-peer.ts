@@ -14,10 +14,11 @@ import { createMeshTransport, type MeshCloseOptions, type MeshOptions } from '..
 import type { JoinResult, LeaveReason, Transport, TransportEvents } from '../../src/transport/types.js';
 import type { SdpPayload } from '../../src/wire/mesh-frames.js';
 
-/** Per test: the fake clock, a memory rendezvous, memory links; what is passed to `onClose` runs after it. */
+/** Per test, under a fake clock: a memory rendezvous and memory links. */
 export interface MemoryWorld {
   readonly server: MemoryRendezvous;
   readonly links: MemoryLinks;
+  /** Runs `close` after the test (in the order given), before the real clock is back. */
   onClose(close: () => void): void;
 }
 
