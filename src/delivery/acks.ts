@@ -13,7 +13,7 @@
  * `setTimeout(0)` to a second or more, which would hold a burst's acks (and the sender's
  * completions) that long.
  */
-import { ackFrame, type DeliveryFrame } from '../wire/signal-frames.js';
+import { ackFrame, MAX_ACK_IDS, type DeliveryFrame } from '../wire/signal-frames.js';
 
 /** Runs `task` on the next task, unthrottled in a hidden tab. Returns a cancel function. */
 function nextTask(task: () => void): () => void {
@@ -55,7 +55,8 @@ export class AckBatcher {
     const batches = [...this.#batches];
     this.#batches.clear();
     for (const [to, ids] of batches) {
-      if (ids.length > 0) this.route(to, ackFrame(ids[0]!, ids.slice(1)));
+      // A frame carries at most MAX_ACK_IDS (resends and new signals can pass it in one task).
+      for (let i = 0; i < ids.length; i += MAX_ACK_IDS) this.route(to, ackFrame(ids[i]!, ids.slice(i + 1, i + MAX_ACK_IDS)));
     }
   };
 }

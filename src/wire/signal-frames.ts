@@ -51,7 +51,7 @@ export const BINARY_ACK = 0x02;
 /** Header of a binary `sig`: kind, id, type length. */
 const SIG_HEADER_BYTES = 10;
 /** Most ids one ack frame may carry (the first and 4096 more, as in the JSON form). */
-const MAX_ACK_IDS = 4097;
+export const MAX_ACK_IDS = 4097;
 /** Longest legal binary frame: the longest ack (32 777 B); a signal's own bound is tighter (8 330 B). */
 export const MAX_BINARY_FRAME_BYTES = Math.max(1 + 8 * MAX_ACK_IDS, SIG_HEADER_BYTES + MAX_TYPE_BYTES + MAX_DATA_BYTES);
 

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryNetwork, initSession, type Session } from '../../src/index.js';
 import { AckBatcher } from '../../src/delivery/acks.js';
+import { decodeDeliveryFrame, MAX_ACK_IDS, wireForm, type DeliveryFrame } from '../../src/wire/signal-frames.js';
 import { connectionOf, joinRoom, rejection, settle, type Room } from './helpers.js';
 
 let room: Room | undefined;
@@ -102,6 +103,22 @@ describe('clocks', () => {
     const setBack = Date.now() - 3_600_000;
     vi.spyOn(Date, 'now').mockReturnValue(setBack); // an hour back, as a user fixing the clock would
     await vi.waitFor(async () => expect(await Promise.race([pending, 'still waiting'])).toMatchObject({ code: 408 }), { timeout: 2_000 });
+  });
+
+  it('splits a batch of more acks than one frame may carry into frames a receiver accepts', async () => {
+    const sent: DeliveryFrame[] = [];
+    const acks = new AckBatcher((_to, frame) => sent.push(frame));
+    const count = 1 + MAX_ACK_IDS + 900; // a resent window and new signals in one task can pass the frame's bound
+    for (let id = 1; id <= count; id++) acks.ack('x', id);
+    acks.flush();
+    const acked: number[] = [];
+    for (const frame of sent) {
+      const decoded = decodeDeliveryFrame(wireForm(frame));
+      expect(decoded.ok, JSON.stringify(decoded).slice(0, 200)).toBe(true);
+      if (decoded.ok && decoded.frame.t === 'ack') acked.push(decoded.frame.id, ...(decoded.frame.ids ?? []));
+    }
+    expect(sent).toHaveLength(3);
+    expect(acked).toEqual(Array.from({ length: count }, (_, i) => i + 1));
   });
 
   it('sends a burst\'s batched acks on the next task without waiting for a (throttled) timer', async () => {
