@@ -3,8 +3,8 @@
  * that moving a bound by one or removing its check fails a test. The numbers are written out,
  * not imported: they are promises. What a hostile peer can push first: sources we relay for
  * (512), relays per source per window (2048), links connecting at once (64), answering links one
- * relay may start (32), links one member's gossip may start (16); then offers to a peer that
- * never answers (1 + 4 retries) and departed ids remembered (1024).
+ * relay may start (32), links one member's gossip may start (16), newcomers an introducer serves
+ * (64); then offers to a peer that never answers (1 + 4 retries) and departed ids remembered (1024).
  * Memory links and a fake clock (test/unit/mesh-peer.ts); offers here carry tokens no link
  * answers, so the links they start stay connecting until their link timeout.
  */
@@ -12,7 +12,8 @@ import { describe, expect, it, vi } from 'vitest';
 import type { SdpRoute } from '../../src/mesh/mesh.js';
 import { Views } from '../../src/mesh/views.js';
 import type { MeshFrame } from '../../src/wire/mesh-frames.js';
-import { dial, link, MeshNode, settle, useMemoryWorld } from './mesh-peer.js';
+import { advanceUntil } from './helpers.js';
+import { dial, link, MeshNode, settle, TransportPeer, useMemoryWorld } from './mesh-peer.js';
 
 const world = useMemoryWorld();
 
@@ -179,5 +180,37 @@ describe('departed ids remembered (MAX_DEPARTURES)', () => {
     expect(v.recentlyGone('d0')).toBe(false);
     expect(v.recentlyGone('d1')).toBe(true);
     expect(v.recentlyGone('d1024')).toBe(true);
+  });
+});
+
+describe('newcomers an introducer serves at once (MAX_JOINERS)', () => {
+  /** A newcomer `id` dials the point and says m.join: what it hears back, and whether it was closed. */
+  async function knock(id: string) {
+    const bootstrap = world.server.bootstrap('door');
+    world.onClose(() => bootstrap.close());
+    const channel = (await bootstrap.dial())!;
+    const heard: string[] = [];
+    let closed = false;
+    channel.listen({ data: (raw) => heard.push((JSON.parse(raw as string) as MeshFrame).t), closed: () => (closed = true) });
+    channel.send(JSON.stringify({ t: 'm.join', info: { connectionId: id, creationTime: 0, data: '' } } satisfies MeshFrame));
+    await settle();
+    return { channel, heard, closed: () => closed };
+  }
+
+  it('64 newcomers get the member list; the 65th is closed at once; when one goes there is room again', async () => {
+    const introducer = new TransportPeer(world, 'introducer', 'door');
+    introducer.connect();
+    await advanceUntil(() => introducer.result !== undefined, 'the introducer to hold the point');
+    const served = [];
+    for (const id of ids('n', 64)) served.push(await knock(id));
+    expect(served.map((n) => [n.heard, n.closed()])).toEqual(served.map(() => [['m.members'], false]));
+
+    const refused = await knock('n64');
+    expect([refused.heard, refused.closed()]).toEqual([[], true]);
+
+    served[0]!.channel.close();
+    await settle();
+    const next = await knock('n65');
+    expect([next.heard, next.closed()]).toEqual([['m.members'], false]);
   });
 });
