@@ -12,8 +12,8 @@ import { describe, expect, it } from 'vitest';
 interface LabResult {
   scenario: string;
   ok: boolean;
-  inviter: { ok: boolean; error?: string; peer?: string };
-  newcomer: { ok: boolean; error?: string; peer?: string };
+  inviter: { ok: boolean; error?: string; peer?: string; debug?: string[] };
+  newcomer: { ok: boolean; error?: string; peer?: string; debug?: string[] };
   sizes: { kind: string; engine: string; chars: number; qr: number }[];
 }
 
@@ -37,7 +37,8 @@ describe('invites between Firefox and Chromium on a LAN, no server', () => {
       'chromium invites, chromium joins (media permission: raw IPs)',
     ]);
     for (const r of results) {
-      expect({ scenario: r.scenario, inviter: r.inviter.error ?? 'ok', newcomer: r.newcomer.error ?? 'ok' }).toEqual({ scenario: r.scenario, inviter: 'ok', newcomer: 'ok' });
+      const logs = JSON.stringify({ inviter: r.inviter.debug, newcomer: r.newcomer.debug }, null, 1);
+      expect({ scenario: r.scenario, inviter: r.inviter.error ?? 'ok', newcomer: r.newcomer.error ?? 'ok' }, logs).toEqual({ scenario: r.scenario, inviter: 'ok', newcomer: 'ok' });
       // Each saw the other's name (the pages are named engine-role).
       expect(r.inviter.peer).toMatch(/-newcomer$/);
       expect(r.newcomer.peer).toMatch(/-inviter$/);

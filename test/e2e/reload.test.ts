@@ -136,7 +136,11 @@ async function reloadWithSignalsInFlight(alice: PageDriver, bob: PageDriver): Pr
   // Every signal alice sent reached bob's app exactly once, in order; the reloaded page heard
   // the outcome of each one it resent, with the original ids.
   await waitInPage(bob, 'bob to receive alice\'s 10 signals', () => r.log().filter((e) => e.type === 'a2b').length >= 10, null);
-  const outbox = await within(waitForOutbox(alice), WAIT_MS, 'the outcomes of alice\'s resent signals');
+  const outbox = await within(waitForOutbox(alice), WAIT_MS, 'the outcomes of alice\'s resent signals').catch(async (error: Error) => {
+    // Say what each side saw: an empty outbox after the reload and a lost outcome look alike here.
+    const seen = { alice: await alice.evaluate(() => r.state), bobGot: (await bob.evaluate(() => r.log())).map((e: LogEntry) => `${e.type}:${e.data}`) };
+    throw new Error(`${error.message}; ${JSON.stringify(seen).slice(0, 3000)}`);
+  });
   expect(outbox.length).toBeGreaterThan(0); // some were unacknowledged at the reload: the test exercised the outbox
   expect(outbox.every((o) => o.code === null && o.to.length === 1 && o.to[0] === bobSelf.connectionId)).toBe(true);
   expect(outbox.map((o) => o.id)).toEqual([...outbox.map((o) => o.id)].sort((x, y) => x - y));

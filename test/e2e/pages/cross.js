@@ -28,11 +28,15 @@ async function until(predicate, ms, what) {
 }
 
 const result = { name, role, engine: navigator.userAgent.includes('Firefox') ? 'firefox' : 'chromium' };
+// The library's debug log (link states, relays, retries), kept for a failure's report.
+const pageStarted = performance.now();
+const debugLines = [];
+const debug = (line) => debugLines.push(`${Math.round(performance.now() - pageStarted)} ms ${line}`);
 try {
   const got = [];
   let session;
   if (role === 'inviter') {
-    session = meshSignal.initSession(sessionId, { bootstrap: 'invite' });
+    session = meshSignal.initSession(sessionId, { bootstrap: 'invite', debug });
     session.on('signal', (e) => got.push({ from: e.from.data, data: e.data }));
     await session.connect({ data: name });
     const invite = await session.createInvite();
@@ -58,6 +62,7 @@ try {
     };
     session = meshSignal.initSession(sessionId, {
       bootstrap: 'invite',
+      debug,
       invite: code,
       onInviteReply: (reply) => {
         result.reply = reply;
@@ -76,5 +81,6 @@ try {
 } catch (error) {
   result.ok = false;
   result.error = `${error?.code ?? ''} ${error?.name ?? ''} ${error?.reason ?? ''}: ${error?.message ?? error}`;
+  result.debug = debugLines.slice(-60);
 }
 await put(`result-${role}`, result);
