@@ -86,6 +86,8 @@ export interface CreatedInvite {
 interface Pending {
   pc: RTCPeerConnection;
   channel: RTCDataChannel;
+  /** Listening from the start: the newcomer's first frame can arrive before `acceptReply` resumes. */
+  entry: DataChannelBootstrap;
   offerSdp: string;
   expiresAtMs: number;
   timer: ReturnType<typeof setTimeout>;
@@ -122,7 +124,7 @@ export class InviteDoor {
       const expiresAtMs = Date.now() + expiresInMs;
       const code = await encodeInviteCode({ kind: 'invite', sessionId: this.options.sessionId, inviteId, expiresAtMs, ice });
       const timer = this.timers.after(expiresInMs, () => this.expire(inviteId));
-      this.pending.set(inviteId, { pc, channel, offerSdp: sdp, expiresAtMs, timer });
+      this.pending.set(inviteId, { pc, channel, entry: new DataChannelBootstrap(pc, channel), offerSdp: sdp, expiresAtMs, timer });
       return { code, inviteId, expiresAtMs };
     } catch (error) {
       pc.close();
@@ -151,10 +153,12 @@ export class InviteDoor {
     const linkTimeoutMs = this.options.linkTimeoutMs ?? INVITE_DEFAULTS.linkTimeoutMs;
     this.linking.add(entry.pc);
     try {
+      // The channel can open, and the newcomer's m.join arrive, before this continues (the
+      // browser may run those tasks first): `entry.entry` buffers it since the invite was made.
       await entry.pc.setRemoteDescription({ type: 'answer', sdp: sdpFromIce(ice, midOf(entry.offerSdp) ?? '0') });
       await opened(entry.channel, linkTimeoutMs, this.timers);
       if (this.closed) throw new InviteError('closed', 'the session disconnected while the invite link was opening');
-      return new DataChannelBootstrap(entry.pc, entry.channel);
+      return entry.entry;
     } catch (error) {
       entry.pc.close();
       if (error instanceof InviteError) throw error;

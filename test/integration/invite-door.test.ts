@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InviteDoor, InviteError, answerInvite, readInvite, type InviteAnswer } from '../../src/bootstrap/invite.js';
 import type { BootstrapChannel } from '../../src/bootstrap/types.js';
+import { within } from '../within.js';
 
 const SESSION = 'door-room';
 const doors: InviteDoor[] = [];
@@ -58,6 +59,26 @@ describe('an invite link over real WebRTC', () => {
     expect(inviter.waiting).toBe(15);
     await inviter.createInvite();
     expect(inviter.waiting).toBe(16);
+  });
+
+  it('keeps what the newcomer sends the moment the link opens, even when the inviter resumes late', async () => {
+    // The inviter's page may run the channel's open and first message before the task that
+    // resumes acceptReply after setRemoteDescription (a busy page): that frame must not be lost.
+    const Base = globalThis.RTCPeerConnection;
+    class LateResuming extends Base {
+      override async setRemoteDescription(description: RTCSessionDescriptionInit): Promise<void> {
+        await super.setRemoteDescription(description);
+        await new Promise((resolve) => setTimeout(resolve, 1_500));
+      }
+    }
+    const inviter = door({ RTCPeerConnection: LateResuming });
+    const newcomer = await answer((await inviter.createInvite()).code);
+    const accepted = inviter.acceptReply(newcomer.reply);
+    const atNewcomer = await newcomer.channel;
+    atNewcomer.send('{"t":"m.join"}'); // at once, as the newcomer's rendezvous does
+    const atInviter = await accepted;
+    channels.push(atInviter, atNewcomer);
+    expect(await within(nextFrame(atInviter), 'the frame sent at open to reach the inviter', 10_000)).toBe('{"t":"m.join"}');
   });
 
   it('opens one ordered channel both sides can use, and spends the invite', async () => {
