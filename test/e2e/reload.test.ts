@@ -45,6 +45,8 @@ type ReloadApi = {
   log(): LogEntry[];
   sendMany(to: string, type: string, count: number, prefix?: string): void;
   send(to: string, type: string, data: string): Promise<'ok' | number>;
+  /** Outbox entries of this page in IndexedDB (what a reload now would resend). */
+  outboxOnDisk(): Promise<number>;
 };
 declare const r: ReloadApi;
 
@@ -126,7 +128,10 @@ async function reloadWithSignalsInFlight(alice: PageDriver, bob: PageDriver): Pr
     void r.send(b, 'stall', '1500');
     r.sendMany(b, 'a2b', 10);
   }, [bobSelf.connectionId] as const);
-  await alice.reload(); // at once: the outbox was written at the end of the sending task
+  // Reload as soon as the outbox is on disk: it is written at the end of the sending task, and a
+  // reload inside that task (plus the commit) may lose it, as the README says.
+  await expect.poll(() => alice.evaluate(() => r.outboxOnDisk()), { timeout: WAIT_MS, message: 'alice\'s outbox on disk' }).toBeGreaterThan(0);
+  await alice.reload();
   await waitInPage(alice, 'the reloaded alice to rejoin', () => (globalThis as { rReady?: boolean }).rReady === true && r.isConnected(), null);
 
   // Same Connection: id, creation time and data.

@@ -90,6 +90,25 @@ window.r = {
   send(to, type, data) {
     return session.signal({ to: known.get(to), type, data }).then(() => 'ok', (error) => error.code);
   },
+  /** Outbox entries in mesh-signal's IndexedDB store (keys ['outbox', session, owner, id]). */
+  outboxOnDisk() {
+    return new Promise((resolve, reject) => {
+      const open = indexedDB.open('mesh-signal');
+      // Not created by the library yet: never create it here (idb-keyval would then find no store).
+      open.onupgradeneeded = () => open.transaction.abort();
+      open.onerror = () => reject(open.error);
+      open.onsuccess = () => {
+        const db = open.result;
+        if (!db.objectStoreNames.contains('v1')) return db.close(), resolve(0);
+        const keys = db.transaction('v1', 'readonly').objectStore('v1').getAllKeys();
+        keys.onerror = () => reject(keys.error);
+        keys.onsuccess = () => {
+          db.close();
+          resolve(keys.result.filter((key) => Array.isArray(key) && key[0] === 'outbox').length);
+        };
+      };
+    });
+  },
 };
 
 const config = read(CONFIG, null);
