@@ -129,6 +129,8 @@ export interface PageState {
   created: { id: string; data: string }[];
   destroyed: { id: string; reason: string }[];
   links: { id: string; state: 'away' | 'linked' }[];
+  /** The library's debug lines, when the page connected with `debugLog: true`. */
+  debug?: string[];
   signals: { type: string; data: string; from: string; fromData: string; fromIsConnection: boolean }[];
   typed: Record<string, { type: string; data: string; from: string }[]>;
   sessionEvents: string[];

@@ -66,11 +66,15 @@ async function joinOutcome(page: TestPage): Promise<Outcome> {
 async function joinByInvite(from: TestPage, to: TestPage, sessionId: string, options: object = {}): Promise<void> {
   const { code, url } = await makeInvite(from);
   expect(url).toContain(`#session=${encodeURIComponent(sessionId)}&invite=${code}`);
-  const reply = await startJoin(to, sessionId, code, options);
+  const reply = await startJoin(to, sessionId, code, { debugLog: true, ...options });
   expect(reply, `${to.name} made a reply`).toBeTruthy();
   expect(await from.page.evaluate((r) => inv.accept(r), reply!)).toEqual({ ok: true });
   const joined = await joinOutcome(to);
-  expect(joined, `${to.name} joined by ${from.name}'s invite`).toMatchObject({ ok: true });
+  if (!joined.ok) {
+    // Say why, with both sides' debug logs (the joins here run with `debugLog: true`).
+    const logs = await Promise.all([from, to].map(async (p) => `${p.name}:\n${((await p.state()).debug ?? []).slice(-60).join('\n')}`));
+    throw new Error(`${to.name} did not join by ${from.name}'s invite: ${joined.code} ${joined.message}\n${logs.join('\n')}`);
+  }
   to.id = joined.id!;
 }
 

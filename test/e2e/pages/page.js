@@ -15,6 +15,8 @@ const state = {
   typed: {},
   /** session-level events by name, in order */
   sessionEvents: [],
+  /** the library's debug lines, when connect() was given `debugLog: true` (the last 300) */
+  debug: [],
   /** uncaught errors and unhandled rejections in this page */
   pageErrors: [],
   /** `peerError` events: a peer sent something the library refused ({ from, reason }) */
@@ -64,7 +66,10 @@ window.t = {
     // A page that vanishes without its goodbye (best effort on close, in both engines) is away
     // for the heartbeat timeout plus this grace before the others destroy it: 3 s keeps the
     // leave tests short (the library's default is 20 s).
-    session = meshSignal.initSession(sessionId, { peerjs, iceServers: [], reconnectGrace: 3_000, ...options });
+    const { debugLog, ...rest } = options;
+    const started = performance.now();
+    const debug = debugLog ? (line) => state.debug.push(`${Math.round(performance.now() - started)} ms ${line}`) > 300 && state.debug.shift() : undefined;
+    session = meshSignal.initSession(sessionId, { peerjs, iceServers: [], reconnectGrace: 3_000, ...(debug ? { debug } : {}), ...rest });
     window.session = session;
     for (const type of ['sessionConnected', 'sessionReconnecting', 'sessionReconnected', 'sessionDisconnected']) {
       session.on(type, (e) => state.sessionEvents.push(e.reason ? `${type}:${e.reason}` : type));
