@@ -58,6 +58,10 @@ export interface Entry {
 
 /** After a rejoin offered to the members, how long before trying again if still cut off. */
 const REJOIN_LINK_WAIT_MS = 2_000;
+/** A newcomer sends m.join again this often until m.members comes (see handshake). */
+const JOIN_RESEND_MS = 1_000;
+/** Repeated m.join a holder answers per newcomer channel (more is a peer fault: no amplification). */
+const MAX_JOIN_REPEATS = 8;
 /** How long after the introducer went away the lowest member takes over (see memberAway). */
 const AWAY_TAKEOVER_DELAY_MS = 1_000;
 /** A reachability probe of the server (while this client seems offline) gives up after this. */
@@ -253,7 +257,19 @@ export class Rendezvous implements MeshDoor {
         this.wakers.delete(wake);
         settle(result);
       };
-      const timer = this.timers.after(this.config.handshakeTimeoutMs, () => resolve(undefined));
+      const timer = this.timers.after(this.config.handshakeTimeoutMs, () => {
+        this.timers.cancel(resend);
+        this.config.log?.(`rendezvous: no m.members within ${this.config.handshakeTimeoutMs} ms`);
+        resolve(undefined);
+      });
+      const join = JSON.stringify({ t: 'm.join', info: this.self } satisfies MeshFrame);
+      // Sent again until m.members comes: the first frame on a fresh invite data channel was
+      // lost in about 1 Chromium join in 10 here (cause not found); the holder answers a repeat.
+      const again = (): void => {
+        channel.send(join);
+        resend = this.timers.after(JOIN_RESEND_MS, again);
+      };
+      let resend = this.timers.after(JOIN_RESEND_MS, again);
       const route: SdpRoute = (frame) => channel.send(JSON.stringify(frame));
       channel.listen({
         data: (raw) => {
@@ -262,9 +278,11 @@ export class Rendezvous implements MeshDoor {
           if (!entry) {
             if (frame.t !== 'm.members') return this.events.peerFault(undefined, `${frame.t} before m.members`);
             this.timers.cancel(timer);
+            this.timers.cancel(resend);
             entry = { channel, introducerId: frame.intro, members: [frame.intro, ...frame.members] };
             return resolve(entry);
           }
+          if (frame.t === 'm.members') return; // the answer to a repeated m.join
           // Only offers/answers addressed to us: a newcomer relays nothing.
           if (frame.t === 'm.sdp' && frame.to === this.self.connectionId) this.mesh.handleSdp(frame, entry.introducerId, route);
           else this.events.peerFault(entry.introducerId, `${frame.t} not expected from the introducer`);
@@ -272,10 +290,15 @@ export class Rendezvous implements MeshDoor {
         closed: () => {
           this.channels.delete(channel);
           this.timers.cancel(timer);
-          if (!entry) resolve(undefined);
+          this.timers.cancel(resend);
+          if (!entry) {
+            this.config.log?.('rendezvous: the channel closed before m.members');
+            resolve(undefined);
+          }
         },
       });
-      channel.send(JSON.stringify({ t: 'm.join', info: this.self } satisfies MeshFrame));
+      this.config.log?.('rendezvous: m.join sent');
+      channel.send(join);
     });
   }
 
@@ -284,15 +307,21 @@ export class Rendezvous implements MeshDoor {
     if (this.destroyed || this.joiners.size >= MAX_JOINERS) return channel.close();
     this.channels.add(channel);
     let joinerId: string | undefined;
+    this.config.log?.('a newcomer\'s channel is served');
     const timer = this.timers.after(this.config.handshakeTimeoutMs, () => {
-      if (joinerId === undefined) this.dropChannel(channel);
+      if (joinerId !== undefined) return;
+      this.config.log?.(`a newcomer's channel sent no m.join within ${this.config.handshakeTimeoutMs} ms: dropped`);
+      this.dropChannel(channel);
     });
     const route: SdpRoute = (frame) => channel.send(JSON.stringify(frame));
+    let answeredRepeats = 0;
+    const membersFor = (id: string): MeshFrame => ({ t: 'm.members', intro: this.self.connectionId, members: this.mesh.joinedIds().filter((m) => m !== id) });
     channel.listen({
       data: (raw) => {
         const frame = this.decode(joinerId, raw);
         if (!frame || this.destroyed) return;
         if (joinerId === undefined) {
+          this.config.log?.(`a newcomer's channel: ${frame.t}`);
           if (frame.t !== 'm.join' || frame.info.connectionId === this.self.connectionId || this.joiners.has(frame.info.connectionId)) {
             this.events.peerFault(undefined, `newcomer opened with ${frame.t} or a taken id`);
             return this.dropChannel(channel);
@@ -307,10 +336,10 @@ export class Rendezvous implements MeshDoor {
           joinerId = frame.info.connectionId;
           this.config.log?.(`${joinerId}: ${this.mesh.isAway(joinerId) ? 'an away member returns' : 'a newcomer joins'} through us`);
           this.joiners.set(joinerId, channel);
-          const members = this.mesh.joinedIds().filter((id) => id !== joinerId);
-          return channel.send(JSON.stringify({ t: 'm.members', intro: this.self.connectionId, members } satisfies MeshFrame));
+          return channel.send(JSON.stringify(membersFor(joinerId)));
         }
         if (frame.t === 'm.sdp') this.mesh.handleSdp(frame, joinerId, route);
+        else if (frame.t === 'm.join' && frame.info.connectionId === joinerId && answeredRepeats++ < MAX_JOIN_REPEATS) channel.send(JSON.stringify(membersFor(joinerId)));
         else this.events.peerFault(joinerId, `${frame.t} not expected from a newcomer`);
       },
       closed: () => {
@@ -408,6 +437,7 @@ export class Rendezvous implements MeshDoor {
     const parsed = parseFrameBytes(raw);
     const decoded = parsed.ok ? decodeMeshFrame(parsed.value) : parsed;
     if (decoded.ok) return decoded.frame;
+    this.config.log?.(`bootstrap channel: refused a frame (${decoded.reason})`);
     this.events.peerFault(peerId, `bootstrap channel: ${decoded.reason}`);
     return undefined;
   }

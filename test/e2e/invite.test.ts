@@ -90,7 +90,7 @@ describe('with no PeerServer at all', () => {
   });
 
   it('A starts alone, B joins by A\'s invite, C by B\'s; all see each other and signal', async () => {
-    await a.connect(session, host, { bootstrap: 'invite' });
+    await a.connect(session, host, { bootstrap: 'invite', debugLog: true });
     await a.waitForLive([a.id]);
     await joinByInvite(a, b, session);
     await joinByInvite(b, c, session); // C's introducer is B, who itself joined by invite

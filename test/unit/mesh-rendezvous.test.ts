@@ -51,6 +51,32 @@ describe('mesh transport over memory', () => {
     for (const p of group) expect([p.events('left'), p.faults]).toEqual([[], []]);
   });
 
+  it('a newcomer whose first m.join is lost sends it again and gets in; the holder answers the repeat', async () => {
+    const [a, b] = ['a', 'b'].map(peer) as [Peer, Peer];
+    a.connect();
+    await advanceUntil(() => a.result !== undefined, 'a to connect');
+    // Every channel b dials loses the first frame b sends on it (its m.join).
+    const server = world.server;
+    const bootstrap = server.bootstrap.bind(server);
+    server.bootstrap = (sid) => {
+      const boot = bootstrap(sid);
+      const dial = boot.dial.bind(boot);
+      boot.dial = async () => {
+        const channel = await dial();
+        if (!channel) return channel;
+        const send = channel.send.bind(channel);
+        let first = true;
+        channel.send = (text) => (first ? void (first = false) : send(text));
+        return channel;
+      };
+      return boot;
+    };
+    b.connect();
+    await advanceUntil(() => fullMesh([a, b]), 'b to get in with its repeated m.join', 10_000);
+    expect(b.result).toEqual({ missing: [] });
+    for (const p of [a, b]) expect(p.faults).toEqual([]);
+  });
+
   it('the introducer leaves: the lowest survivor takes the point and lets a newcomer in', async () => {
     const [z, b, c] = [peer('z'), peer('b'), peer('c')];
     z.connect();
