@@ -254,11 +254,12 @@ export class Rendezvous implements MeshDoor {
       const wake = (): void => settle(undefined);
       this.wakers.add(wake);
       const resolve = (result: Entry | undefined): void => {
+        this.timers.cancel(timer);
+        this.timers.cancel(resend);
         this.wakers.delete(wake);
         settle(result);
       };
       const timer = this.timers.after(this.config.handshakeTimeoutMs, () => {
-        this.timers.cancel(resend);
         this.config.log?.(`rendezvous: no m.members within ${this.config.handshakeTimeoutMs} ms`);
         resolve(undefined);
       });
@@ -277,8 +278,6 @@ export class Rendezvous implements MeshDoor {
           if (!frame || this.destroyed) return;
           if (!entry) {
             if (frame.t !== 'm.members') return this.events.peerFault(undefined, `${frame.t} before m.members`);
-            this.timers.cancel(timer);
-            this.timers.cancel(resend);
             entry = { channel, introducerId: frame.intro, members: [frame.intro, ...frame.members] };
             return resolve(entry);
           }
@@ -289,8 +288,6 @@ export class Rendezvous implements MeshDoor {
         },
         closed: () => {
           this.channels.delete(channel);
-          this.timers.cancel(timer);
-          this.timers.cancel(resend);
           if (!entry) {
             this.config.log?.('rendezvous: the channel closed before m.members');
             resolve(undefined);
