@@ -61,61 +61,66 @@ interface Dialler {
 }
 
 class PeerJsBootstrap implements Bootstrap {
-  private hold: Peer | undefined;
+  #hold: Peer | undefined;
   /**
    * A dialling Peer registered while a claim is in flight: most claims find the point taken, and
    * registering only after `ID-TAKEN` put a second PeerServer round trip on every join's path.
    */
-  private spare: Dialler | undefined;
+  #spare: Dialler | undefined;
   /** The holder's channels through the server. */
-  private readonly served = new ServedChannels();
-  private readonly legacy: LegacyDoor;
+  readonly #served = new ServedChannels();
+  readonly #legacy: LegacyDoor;
   /** Every Peer made and not yet destroyed: the holder, claims in flight, dialling Peers. */
-  private readonly peers = new Set<Peer>();
+  readonly #peers = new Set<Peer>();
   /** Ends every claim/dial in flight: `close()` settles them instead of leaving them hanging. */
-  private readonly inFlight = new Set<() => void>();
-  private destroyed = false;
+  readonly #inFlight = new Set<() => void>();
+  #destroyed = false;
+
+  readonly #rendezvousId: string;
+  readonly #options: PeerJsBootstrapOptions;
 
   constructor(
-    private readonly rendezvousId: string,
-    private readonly options: PeerJsBootstrapOptions,
+    rendezvousId: string,
+    options: PeerJsBootstrapOptions,
   ) {
-    this.legacy = new LegacyDoor(options.serverTimeoutMs);
+    this.#rendezvousId = rendezvousId;
+    this.#options = options;
+    this.#legacy = new LegacyDoor(options.serverTimeoutMs);
   }
 
   get holding(): boolean {
-    return this.hold !== undefined;
+    return this.#hold !== undefined;
   }
 
   claim(handlers: HoldHandlers): Promise<ClaimResult> {
-    if (this.destroyed) return Promise.resolve('unreachable');
-    if (this.hold) return Promise.resolve('held');
+    if (this.#destroyed) return Promise.resolve('unreachable');
+    if (this.#hold) return Promise.resolve('held');
     return new Promise((resolve) => {
-      const peer = this.makePeer(this.rendezvousId);
-      this.spare ??= this.registerDialler();
+      const peer = this.#makePeer(this.#rendezvousId);
+      this.#spare ??= this.#registerDialler();
       let settled = false;
       const finish = (result: ClaimResult): void => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        this.inFlight.delete(abort);
-        if (result === 'held' && !this.destroyed) this.hold = peer;
-        else this.destroyPeer(peer);
+        this.#inFlight.delete(abort);
+        if (result === 'held' && !this.#destroyed) this.#hold = peer;
+        else this.#destroyPeer(peer);
         // Only a taken point is dialled next: otherwise the spare dialler is of no use.
-        if (result !== 'taken') this.dropSpare();
-        resolve(this.destroyed ? 'unreachable' : result);
+        if (result !== 'taken') this.#dropSpare();
+        resolve(this.#destroyed ? 'unreachable' : result);
       };
-      const timer = setTimeout(() => finish('unreachable'), this.options.serverTimeoutMs);
+      const timer = setTimeout(() => finish('unreachable'), this.#options.serverTimeoutMs);
       const abort = (): void => finish('unreachable');
-      this.inFlight.add(abort);
+      this.#inFlight.add(abort);
       const lose = (): void => {
-        if (this.hold !== peer) return;
-        this.hold = undefined;
-        this.destroyPeer(peer);
-        this.served.goneAll();
+        if (this.#hold !== peer) return;
+        this.#hold = undefined;
+        this.#destroyPeer(peer);
+        this.#served.goneAll();
         handlers.lost();
       };
-      socketOf(peer)?.on('message', (message: unknown) => this.serverMessage(peer, message, handlers));
+      socketOf(peer)?.on('message', (message: unknown) => this.#serverMessage(peer, message, handlers));
       peer.on('open', () => finish('held'));
       peer.on('error', (err: { type?: string }) => {
         if (!settled) finish(err.type === 'unavailable-id' ? 'taken' : 'unreachable');
@@ -123,14 +128,14 @@ class PeerJsBootstrap implements Bootstrap {
       });
       peer.on('disconnected', lose);
       peer.on('close', lose);
-      peer.on('connection', (conn: DataConnection) => this.legacy.accept(conn, () => this.hold === peer, (channel) => handlers.incoming(channel)));
+      peer.on('connection', (conn: DataConnection) => this.#legacy.accept(conn, () => this.#hold === peer, (channel) => handlers.incoming(channel)));
     });
   }
 
   dial(): Promise<BootstrapChannel | undefined> {
-    if (this.destroyed) return Promise.resolve(undefined);
-    const dialler = this.spare ?? this.registerDialler();
-    this.spare = undefined;
+    if (this.#destroyed) return Promise.resolve(undefined);
+    const dialler = this.#spare ?? this.#registerDialler();
+    this.#spare = undefined;
     const peer = dialler.peer;
     return new Promise((resolve) => {
       let settled = false;
@@ -138,24 +143,24 @@ class PeerJsBootstrap implements Bootstrap {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        this.inFlight.delete(abort);
-        if (channel && !this.destroyed) return resolve(channel);
+        this.#inFlight.delete(abort);
+        if (channel && !this.#destroyed) return resolve(channel);
         channel?.close();
-        this.destroyPeer(peer);
+        this.#destroyPeer(peer);
         resolve(undefined);
       };
-      const timer = setTimeout(() => finish(undefined), this.options.dialTimeoutMs);
+      const timer = setTimeout(() => finish(undefined), this.#options.dialTimeoutMs);
       const abort = (): void => finish(undefined);
-      this.inFlight.add(abort);
+      this.#inFlight.add(abort);
       peer.on('error', () => finish(undefined));
       void dialler.registered.then((ok) => {
         const socket = socketOf(peer);
         if (settled || !ok || !socket) return finish(undefined);
         // No handshake here: a holder that does not answer `m.join` is the rendezvous' timeout.
-        const channel = new ServerChannel(socket, this.rendezvousId, randomChannelId(), () => this.destroyPeer(peer), undefined);
+        const channel = new ServerChannel(socket, this.#rendezvousId, randomChannelId(), () => this.#destroyPeer(peer), undefined);
         socket.on('message', (message: unknown) => {
           const decoded = decodeServerMessage(message);
-          if (decoded?.src !== this.rendezvousId) return;
+          if (decoded?.src !== this.#rendezvousId) return;
           if (decoded.kind === 'gone') return channel.gone();
           if (decoded.connectionId !== channel.connectionId) return;
           if (decoded.kind === 'close') channel.gone();
@@ -175,14 +180,14 @@ class PeerJsBootstrap implements Bootstrap {
   /** `GET <path><key>/id` (PeerJS's own id request): any answer means the server is reachable. */
   async probe(timeoutMs: number): Promise<boolean> {
     const fetchFn = (globalThis as { fetch?: typeof fetch }).fetch;
-    if (this.destroyed) return false;
+    if (this.#destroyed) return false;
     if (!fetchFn) return true; // cannot tell: let the claim find out
-    const o = this.options;
+    const o = this.#options;
     const path = o.path.endsWith('/') ? o.path : `${o.path}/`;
     const url = `${o.secure ? 'https' : 'http'}://${o.host}:${o.port}${path}${encodeURIComponent(o.key)}/id?ts=${Date.now()}${Math.random()}`;
     const controller = new AbortController();
     const abort = (): void => controller.abort();
-    this.inFlight.add(abort);
+    this.#inFlight.add(abort);
     const timer = setTimeout(abort, timeoutMs);
     try {
       const response = await fetchFn(url, { signal: controller.signal, cache: 'no-store' });
@@ -191,23 +196,23 @@ class PeerJsBootstrap implements Bootstrap {
       return false;
     } finally {
       clearTimeout(timer);
-      this.inFlight.delete(abort);
+      this.#inFlight.delete(abort);
     }
   }
 
   close(): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    this.hold = undefined;
-    this.spare = undefined;
-    for (const abort of [...this.inFlight]) abort();
-    this.served.closeAll();
-    for (const peer of [...this.peers]) this.destroyPeer(peer);
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    this.#hold = undefined;
+    this.#spare = undefined;
+    for (const abort of [...this.#inFlight]) abort();
+    this.#served.closeAll();
+    for (const peer of [...this.#peers]) this.#destroyPeer(peer);
   }
 
   /** Register a Peer under a throwaway id, to dial the holder from. */
-  private registerDialler(): Dialler {
-    const peer = this.makePeer(randomDialPeerId());
+  #registerDialler(): Dialler {
+    const peer = this.#makePeer(randomDialPeerId());
     const registered = new Promise<boolean>((resolve) => {
       peer.on('open', () => resolve(true));
       peer.on('error', () => resolve(false));
@@ -218,21 +223,21 @@ class PeerJsBootstrap implements Bootstrap {
   }
 
   /** Holder side: a server message; ours open, feed or close a channel. */
-  private serverMessage(peer: Peer, message: unknown, handlers: HoldHandlers): void {
-    if (this.hold !== peer || this.destroyed) return;
+  #serverMessage(peer: Peer, message: unknown, handlers: HoldHandlers): void {
+    if (this.#hold !== peer || this.#destroyed) return;
     const decoded = decodeServerMessage(message);
     const socket = socketOf(peer);
-    if (decoded && socket) this.served.route(socket, decoded, (channel) => handlers.incoming(channel));
+    if (decoded && socket) this.#served.route(socket, decoded, (channel) => handlers.incoming(channel));
   }
 
-  private dropSpare(): void {
-    const spare = this.spare;
-    this.spare = undefined;
-    if (spare) this.destroyPeer(spare.peer);
+  #dropSpare(): void {
+    const spare = this.#spare;
+    this.#spare = undefined;
+    if (spare) this.#destroyPeer(spare.peer);
   }
 
-  private makePeer(id: string): Peer {
-    const o = this.options;
+  #makePeer(id: string): Peer {
+    const o = this.#options;
     const peerOptions: PeerOptions = {
       host: o.host,
       port: o.port,
@@ -243,12 +248,12 @@ class PeerJsBootstrap implements Bootstrap {
       debug: 0,
     };
     const peer = new Peer(id, peerOptions);
-    this.peers.add(peer);
+    this.#peers.add(peer);
     return peer;
   }
 
-  private destroyPeer(peer: Peer): void {
-    if (!this.peers.delete(peer)) return;
+  #destroyPeer(peer: Peer): void {
+    if (!this.#peers.delete(peer)) return;
     try {
       peer.removeAllListeners();
       // Errors PeerJS emits while tearing down must not become unhandled 'error' events.

@@ -15,23 +15,23 @@ const MAX_CLOSED_REMEMBERED = 256;
 const SERVER_CHANNEL_IDLE_MS = 15_000;
 
 export class ServedChannels {
-  private readonly open = new Map<string, ServerChannel>();
-  private readonly closed = new Set<string>();
+  readonly #open = new Map<string, ServerChannel>();
+  readonly #closed = new Set<string>();
 
   /** One server message (decoded) that reached the holder on `socket`. */
   route(socket: PeerSocket, message: ServerMessage, incoming: (channel: BootstrapChannel) => void): void {
     if (message.kind === 'gone') {
-      for (const channel of [...this.open.values()]) if (channel.remoteId === message.src) channel.gone();
+      for (const channel of [...this.#open.values()]) if (channel.remoteId === message.src) channel.gone();
       return;
     }
     const key = `${message.src}\n${message.connectionId}`;
-    let channel = this.open.get(key);
+    let channel = this.#open.get(key);
     if (message.kind === 'close') return channel?.gone();
     if (!channel) {
-      if (this.closed.has(key) || this.open.size >= MAX_SERVER_CHANNELS) return;
-      const opened: ServerChannel = new ServerChannel(socket, message.src, message.connectionId, () => this.forget(key, opened), SERVER_CHANNEL_IDLE_MS);
+      if (this.#closed.has(key) || this.#open.size >= MAX_SERVER_CHANNELS) return;
+      const opened: ServerChannel = new ServerChannel(socket, message.src, message.connectionId, () => this.#forget(key, opened), SERVER_CHANNEL_IDLE_MS);
       channel = opened;
-      this.open.set(key, channel);
+      this.#open.set(key, channel);
       incoming(channel);
     }
     channel.receive(message.text);
@@ -39,18 +39,18 @@ export class ServedChannels {
 
   /** The point went: every newcomer's channel with it (the other side is told nothing). */
   goneAll(): void {
-    for (const channel of [...this.open.values()]) channel.gone();
+    for (const channel of [...this.#open.values()]) channel.gone();
   }
 
   /** Close every channel (telling the other side). */
   closeAll(): void {
-    for (const channel of [...this.open.values()]) channel.close();
+    for (const channel of [...this.#open.values()]) channel.close();
   }
 
-  private forget(key: string, channel: ServerChannel): void {
-    if (this.open.get(key) !== channel) return;
-    this.open.delete(key);
-    this.closed.add(key);
-    if (this.closed.size > MAX_CLOSED_REMEMBERED) this.closed.delete(this.closed.values().next().value as string);
+  #forget(key: string, channel: ServerChannel): void {
+    if (this.#open.get(key) !== channel) return;
+    this.#open.delete(key);
+    this.#closed.add(key);
+    if (this.#closed.size > MAX_CLOSED_REMEMBERED) this.#closed.delete(this.#closed.values().next().value as string);
   }
 }

@@ -28,55 +28,58 @@ export function randomChannelId(): string {
 }
 
 export class ServerChannel extends BufferedChannel {
-  private lastHeardAtMs = performance.now();
-  private readonly idleTimer: ReturnType<typeof setInterval> | undefined;
+  #lastHeardAtMs = performance.now();
+  readonly #idleTimer: ReturnType<typeof setInterval> | undefined;
   /** Set when the other side went: then closing sends no close message back. */
-  private remoteClosed = false;
+  #remoteClosed = false;
 
   /** @param idleMs closed as gone when nothing arrives this long (undefined: never). */
+  readonly #socket: PeerSocket;
+
   constructor(
-    private readonly socket: PeerSocket,
+    socket: PeerSocket,
     readonly remoteId: string,
     readonly connectionId: string,
     private readonly onClose: () => void,
     idleMs: number | undefined,
   ) {
     super(MAX_UNHEARD_FRAMES);
+    this.#socket = socket;
     if (idleMs !== undefined) {
-      this.idleTimer = setInterval(() => {
-        if (performance.now() - this.lastHeardAtMs >= idleMs) this.gone();
+      this.#idleTimer = setInterval(() => {
+        if (performance.now() - this.#lastHeardAtMs >= idleMs) this.gone();
       }, idleMs);
     }
   }
 
   send(text: string): void {
-    if (!this.closed) this.post({ dst: this.remoteId, connectionId: this.connectionId, text });
+    if (!this.closed) this.#post({ dst: this.remoteId, connectionId: this.connectionId, text });
   }
 
   /** A frame from the other side. */
   receive(text: string): void {
     if (this.closed) return;
-    this.lastHeardAtMs = performance.now();
+    this.#lastHeardAtMs = performance.now();
     this.deliver(text);
   }
 
   /** The other side closed it or went away. */
   gone(): void {
-    this.remoteClosed = true;
+    this.#remoteClosed = true;
     this.remoteGone();
   }
 
   close(): void {
     if (this.closed) return;
-    if (!this.remoteClosed) this.post({ dst: this.remoteId, connectionId: this.connectionId, close: true });
+    if (!this.#remoteClosed) this.#post({ dst: this.remoteId, connectionId: this.connectionId, close: true });
     this.markClosed();
-    if (this.idleTimer !== undefined) clearInterval(this.idleTimer);
+    if (this.#idleTimer !== undefined) clearInterval(this.#idleTimer);
     this.onClose();
   }
 
-  private post(message: Parameters<typeof encodeServerMessage>[0]): void {
+  #post(message: Parameters<typeof encodeServerMessage>[0]): void {
     try {
-      this.socket.send(encodeServerMessage(message));
+      this.#socket.send(encodeServerMessage(message));
     } catch {
       // the socket is going; its 'disconnected' closes this channel
     }

@@ -46,7 +46,7 @@ export interface HealingHost {
 }
 
 export class Healing {
-  private wasCutOff = false;
+  #wasCutOff = false;
 
   constructor(private readonly host: HealingHost) {}
 
@@ -72,7 +72,7 @@ export class Healing {
     const wasJoined = m.state === 'joined';
     m.state = 'away';
     m.leaveReason = reason;
-    this.armGrace(m, graceMs);
+    this.#armGrace(m, graceMs);
     this.host.log(`${m.id}: away (${why}); gone in ${graceMs} ms unless back`);
     if (wasJoined) this.host.reportAway(m);
     // One side re-offers, so two re-offers never cross: the lower id.
@@ -107,25 +107,25 @@ export class Healing {
   checkCutOff(): void {
     if (this.host.closed()) return;
     const cut = this.isCutOff();
-    if (cut === this.wasCutOff) return;
-    this.wasCutOff = cut;
+    if (cut === this.#wasCutOff) return;
+    this.#wasCutOff = cut;
     this.host.log(cut ? 'every member is away: cut off' : 'linked to a member again');
-    if (!cut) this.relinkAllAway();
+    if (!cut) this.#relinkAllAway();
     this.host.hooks.cutOff?.(cut);
   }
 
-  private armGrace(m: Member, graceMs: number): void {
+  #armGrace(m: Member, graceMs: number): void {
     clearTimeout(m.graceTimer);
     m.graceEndsAtMs = performance.now() + graceMs;
-    m.graceTimer = setTimeout(() => this.graceEnded(m), graceMs);
+    m.graceTimer = setTimeout(() => this.#graceEnded(m), graceMs);
   }
 
-  private graceEnded(m: Member): void {
+  #graceEnded(m: Member): void {
     m.graceTimer = undefined;
     if (!this.host.isCurrent(m) || m.state !== 'away') return;
     // While we are cut off ourselves, we cannot tell who left: our own outage decides.
     if (this.host.hooks.reconnecting?.()) {
-      m.graceTimer = setTimeout(() => this.graceEnded(m), GRACE_RECHECK_MS);
+      m.graceTimer = setTimeout(() => this.#graceEnded(m), GRACE_RECHECK_MS);
       return;
     }
     this.host.leave(m, m.leaveReason);
@@ -135,12 +135,12 @@ export class Healing {
    * We were the one cut off and reach a member again: re-offer to every other away member now,
    * whatever the id order (their re-offers failed while we were gone and are backing off).
    */
-  private relinkAllAway(): void {
+  #relinkAllAway(): void {
     const windowMs = Math.min(this.host.config.reconnectGraceMs, 2 * RELINK_ATTEMPT_TIMEOUT_MS);
     for (const m of [...this.host.members()]) {
       if (m.state !== 'away' || m.leaveReason !== 'networkDisconnected') continue;
       // Their grace ran (partly) while we were the one gone: give the re-link a fair window.
-      if ((m.graceEndsAtMs ?? 0) - performance.now() < windowMs) this.armGrace(m, windowMs);
+      if ((m.graceEndsAtMs ?? 0) - performance.now() < windowMs) this.#armGrace(m, windowMs);
       if (m.pending) continue;
       const route = this.host.routeViaJoined(m.id);
       if (!route) continue;

@@ -105,23 +105,23 @@ export class Link implements MeshLink {
   lastHeardAtMs = performance.now();
   localFingerprint: Uint8Array | undefined;
   remoteFingerprint: Uint8Array | undefined;
-  private readonly peer: SimplePeer.Instance;
-  private readonly queue: (string | Uint8Array)[] = [];
-  private queueHead = 0;
+  readonly #peer: SimplePeer.Instance;
+  readonly #queue: (string | Uint8Array)[] = [];
+  #queueHead = 0;
   /** Characters of the frames in `queue` from `queueHead` on. */
-  private queuedChars = 0;
-  private drainTimer: ReturnType<typeof setTimeout> | undefined;
+  #queuedChars = 0;
+  #drainTimer: ReturnType<typeof setTimeout> | undefined;
   /** The channel fires `bufferedamountlow` (browsers; wrtc does not): no drain poll needed. */
-  private drainEvent = false;
-  private openTimer: ReturnType<typeof setTimeout> | undefined;
-  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
+  #drainEvent = false;
+  #openTimer: ReturnType<typeof setTimeout> | undefined;
+  #lingerTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly initiator: boolean,
     options: LinkOptions,
     private events: LinkEvents | undefined,
   ) {
-    this.peer = new SimplePeer({
+    this.#peer = new SimplePeer({
       initiator: options.initiator,
       // Trickle: without it simple-peer waits for ICE gathering to complete before the offer
       // (measured here with wrtc: ~120 ms per link against ~20 ms). Candidates travel as m.sdp
@@ -131,7 +131,7 @@ export class Link implements MeshLink {
       channelConfig: { ordered: true },
       ...(options.wrtc ? { wrtc: options.wrtc as SimplePeer.Options['wrtc'] } : {}),
     });
-    this.peer.on('signal', (data: { type?: string; sdp?: string; candidate?: RTCIceCandidateInit }) => {
+    this.#peer.on('signal', (data: { type?: string; sdp?: string; candidate?: RTCIceCandidateInit }) => {
       if (this.state === 'closed') return;
       if ((data.type === 'offer' || data.type === 'answer') && typeof data.sdp === 'string') {
         this.events?.sdp({ type: data.type, sdp: data.sdp });
@@ -141,16 +141,16 @@ export class Link implements MeshLink {
       }
       // 'renegotiate' and 'transceiverRequest' only concern media: a data-only link never needs them.
     });
-    this.peer.on('connect', () => {
+    this.#peer.on('connect', () => {
       if (this.state !== 'connecting') return;
-      clearTimeout(this.openTimer);
-      clearSimplePeerIceTimer(this.peer);
+      clearTimeout(this.#openTimer);
+      clearSimplePeerIceTimer(this.#peer);
       this.state = 'open';
       this.lastHeardAtMs = performance.now();
-      this.readFingerprints();
+      this.#readFingerprints();
       // Messages straight from the RTCDataChannel: simple-peer's readable-stream path costs a
       // Buffer per message, push/addChunk/emit and a nextTick. (simple-peer has no public handle.)
-      const channel = (this.peer as unknown as { _channel?: RTCDataChannel })._channel;
+      const channel = (this.#peer as unknown as { _channel?: RTCDataChannel })._channel;
       if (channel) {
         channel.onmessage = (event: MessageEvent) => {
           if (this.state === 'closed') return;
@@ -160,24 +160,24 @@ export class Link implements MeshLink {
         // Refill on the browser's signal, not on a 4 ms poll that lets the channel run dry between looks.
         if ('onbufferedamountlow' in channel) {
           channel.bufferedAmountLowThreshold = LOW_WATER_BYTES;
-          channel.onbufferedamountlow = () => this.pump();
-          this.drainEvent = true;
+          channel.onbufferedamountlow = () => this.#pump();
+          this.#drainEvent = true;
         }
       }
       this.events?.open();
-      this.pump();
+      this.#pump();
     });
     // Frames that arrive between the channel opening and simple-peer's 'connect' (it waits for
     // ICE stats) come through simple-peer's stream: a peer's hello often does.
-    this.peer.on('data', (raw: unknown) => {
+    this.#peer.on('data', (raw: unknown) => {
       if (this.state === 'closed') return;
       this.lastHeardAtMs = performance.now();
       this.events?.data(raw);
     });
     // An 'error' without a listener would throw out of the emitter; 'close' always follows it.
-    this.peer.on('error', (err: Error & { code?: string }) => this.die(`error ${err.code ?? err.message}`));
-    this.peer.on('close', () => this.die(CLOSED_BY_PEER));
-    this.openTimer = setTimeout(() => this.die(`not open after ${options.linkTimeoutMs} ms`), options.linkTimeoutMs);
+    this.#peer.on('error', (err: Error & { code?: string }) => this.#die(`error ${err.code ?? err.message}`));
+    this.#peer.on('close', () => this.#die(CLOSED_BY_PEER));
+    this.#openTimer = setTimeout(() => this.#die(`not open after ${options.linkTimeoutMs} ms`), options.linkTimeoutMs);
   }
 
   /** Feed the peer's offer, answer or candidate. */
@@ -185,26 +185,26 @@ export class Link implements MeshLink {
     if (this.state === 'closed' || this.state === 'draining') return;
     try {
       // Our candidate shape is the DOM's RTCIceCandidateInit; @types/simple-peer spells it its own way.
-      this.peer.signal(sdp as SimplePeer.SignalData);
+      this.#peer.signal(sdp as SimplePeer.SignalData);
     } catch (err) {
-      this.die(`bad sdp: ${(err as Error).message}`);
+      this.#die(`bad sdp: ${(err as Error).message}`);
     }
   }
 
   /** Queue one frame (text or bytes); false when the link cannot take it (not open, or queue full). */
   send(frame: string | Uint8Array): boolean {
     if (this.state !== 'open') return false;
-    if (this.queue.length - this.queueHead >= MAX_QUEUED_FRAMES) return false;
-    if (this.queuedChars + frame.length > MAX_QUEUED_CHARS) return false;
-    this.queuedChars += frame.length;
-    this.queue.push(frame);
-    this.pump();
+    if (this.#queue.length - this.#queueHead >= MAX_QUEUED_FRAMES) return false;
+    if (this.#queuedChars + frame.length > MAX_QUEUED_CHARS) return false;
+    this.#queuedChars += frame.length;
+    this.#queue.push(frame);
+    this.#pump();
     return true;
   }
 
   /** The fingerprints of the descriptions the connection runs on (DTLS enforces the remote one). */
-  private readFingerprints(): void {
-    const pc = (this.peer as unknown as { _pc?: RTCPeerConnection })._pc;
+  #readFingerprints(): void {
+    const pc = (this.#peer as unknown as { _pc?: RTCPeerConnection })._pc;
     const local = pc?.localDescription?.sdp;
     const remote = pc?.remoteDescription?.sdp;
     this.localFingerprint = local ? sdpFingerprint(local) : undefined;
@@ -219,8 +219,8 @@ export class Link implements MeshLink {
     if (this.state !== 'open') return this.close();
     this.state = 'draining';
     this.events = undefined;
-    this.lingerTimer = setTimeout(() => this.close(), lingerMs);
-    this.pump();
+    this.#lingerTimer = setTimeout(() => this.close(), lingerMs);
+    this.#pump();
   }
 
   /** Close now; no event follows. Safe twice. */
@@ -228,68 +228,68 @@ export class Link implements MeshLink {
     if (this.state === 'closed') return;
     this.state = 'closed';
     this.events = undefined;
-    this.clearTimers();
-    this.queue.length = 0;
-    this.queueHead = 0;
-    this.queuedChars = 0;
-    this.peer.destroy();
+    this.#clearTimers();
+    this.#queue.length = 0;
+    this.#queueHead = 0;
+    this.#queuedChars = 0;
+    this.#peer.destroy();
   }
 
-  private pump(): void {
-    if (this.drainTimer !== undefined) return; // a poll is already scheduled
+  #pump(): void {
+    if (this.#drainTimer !== undefined) return; // a poll is already scheduled
     if (this.state !== 'open' && this.state !== 'draining') return;
     try {
-      while (this.queueHead < this.queue.length && this.peer.bufferSize < HIGH_WATER_BYTES) {
-        const frame = this.queue[this.queueHead]!;
-        this.queueHead++;
-        this.queuedChars -= frame.length;
+      while (this.#queueHead < this.#queue.length && this.#peer.bufferSize < HIGH_WATER_BYTES) {
+        const frame = this.#queue[this.#queueHead]!;
+        this.#queueHead++;
+        this.#queuedChars -= frame.length;
         // Bytes, not a string: simple-peer hands a received string to readable-stream, which
         // re-encodes it to UTF-8 in JavaScript (Buffer.from) — ~350 µs per 8 KB frame in the
         // bench's receiver profile. Received bytes only get wrapped, and the wire decodes once.
-        this.peer.send(typeof frame === 'string' ? utf8.encode(frame) : frame);
+        this.#peer.send(typeof frame === 'string' ? utf8.encode(frame) : frame);
       }
     } catch (err) {
-      return this.die(`send failed: ${(err as Error).message}`);
+      return this.#die(`send failed: ${(err as Error).message}`);
     }
-    if (this.queueHead === this.queue.length) {
-      this.queue.length = 0;
-      this.queueHead = 0;
+    if (this.#queueHead === this.#queue.length) {
+      this.#queue.length = 0;
+      this.#queueHead = 0;
       if (this.state === 'draining') {
         // Queue and buffer empty: SCTP may still hold the bytes, so close a moment later.
-        if (this.peer.bufferSize === 0) {
-          clearTimeout(this.lingerTimer);
-          this.lingerTimer = setTimeout(() => this.close(), FLUSH_GRACE_MS);
+        if (this.#peer.bufferSize === 0) {
+          clearTimeout(this.#lingerTimer);
+          this.#lingerTimer = setTimeout(() => this.close(), FLUSH_GRACE_MS);
           return;
         }
       } else {
         return;
       }
     } else {
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue.splice(0, this.queueHead); // compact now and then, not per frame
-        this.queueHead = 0;
+      if (this.#queueHead > 1024 && this.#queueHead * 2 > this.#queue.length) {
+        this.#queue.splice(0, this.#queueHead); // compact now and then, not per frame
+        this.#queueHead = 0;
       }
-      if (this.drainEvent) return; // bufferedamountlow calls pump again
+      if (this.#drainEvent) return; // bufferedamountlow calls pump again
     }
-    this.drainTimer = setTimeout(() => {
-      this.drainTimer = undefined;
-      this.pump();
+    this.#drainTimer = setTimeout(() => {
+      this.#drainTimer = undefined;
+      this.#pump();
     }, DRAIN_POLL_MS);
   }
 
-  private die(why: string): void {
+  #die(why: string): void {
     if (this.state === 'closed') return;
     const events = this.events;
     this.close();
     events?.closed(why);
   }
 
-  private clearTimers(): void {
-    clearSimplePeerIceTimer(this.peer);
-    clearTimeout(this.drainTimer);
-    clearTimeout(this.openTimer);
-    clearTimeout(this.lingerTimer);
-    this.drainTimer = this.openTimer = this.lingerTimer = undefined;
+  #clearTimers(): void {
+    clearSimplePeerIceTimer(this.#peer);
+    clearTimeout(this.#drainTimer);
+    clearTimeout(this.#openTimer);
+    clearTimeout(this.#lingerTimer);
+    this.#drainTimer = this.#openTimer = this.#lingerTimer = undefined;
   }
 }
 

@@ -32,33 +32,41 @@ export interface OffersHost {
 
 export class Offers {
   /** Relays per source in the current window (a bound, not a fairness scheme). */
-  private readonly relayCounts = new Map<string, { windowStartMs: number; count: number }>();
+  readonly #relayCounts = new Map<string, { windowStartMs: number; count: number }>();
+
+  readonly #selfId: string;
+  readonly #members: Map<string, Member>;
+  readonly #host: OffersHost;
 
   constructor(
-    private readonly selfId: string,
-    private readonly members: Map<string, Member>,
-    private readonly host: OffersHost,
-  ) {}
+    selfId: string,
+    members: Map<string, Member>,
+    host: OffersHost,
+  ) {
+    this.#selfId = selfId;
+    this.#members = members;
+    this.#host = host;
+  }
 
   /** A member is gone: its relay budget too. */
   forget(connectionId: string): void {
-    this.relayCounts.delete(connectionId);
+    this.#relayCounts.delete(connectionId);
   }
 
   /** Start a link to a peer (our offer travelling by `route`), or re-link an away member. */
   offerTo(connectionId: string, route: SdpRoute): void {
-    if (this.host.closed() || connectionId === this.selfId) return;
-    const m = this.members.get(connectionId);
+    if (this.#host.closed() || connectionId === this.#selfId) return;
+    const m = this.#members.get(connectionId);
     if (!m) {
       const member = newMember(connectionId);
-      this.members.set(connectionId, member);
-      if (!this.host.startAttempt(member, true, route, newLinkId())) this.members.delete(connectionId);
+      this.#members.set(connectionId, member);
+      if (!this.#host.startAttempt(member, true, route, newLinkId())) this.#members.delete(connectionId);
       return;
     }
     if (m.state !== 'joined' && !m.pending) {
       clearTimeout(m.retryTimer);
       m.retryTimer = undefined;
-      this.host.startAttempt(m, true, route, newLinkId());
+      this.#host.startAttempt(m, true, route, newLinkId());
     }
   }
 
@@ -67,7 +75,7 @@ export class Offers {
    * of ours still in flight through relays is replaced; a member not known yet is offered to.
    */
   relinkVia(connectionId: string, route: SdpRoute): void {
-    const m = this.members.get(connectionId);
+    const m = this.#members.get(connectionId);
     if (m?.state === 'joined') return;
     if (m?.pending?.initiator) {
       m.pending.link.close();
@@ -78,7 +86,7 @@ export class Offers {
 
   /** A route through a linked member (one-hop relay). */
   routeVia(relayId: string): SdpRoute {
-    return (frame) => void this.host.sendControl(relayId, frame);
+    return (frame) => void this.#host.sendControl(relayId, frame);
   }
 
   /**
@@ -86,11 +94,11 @@ export class Offers {
    * channel), addressed to us or to be relayed one hop.
    */
   handleSdp(frame: Extract<MeshFrame, { t: 'm.sdp' }>, sourceId: string, replyRoute: SdpRoute): void {
-    if (this.host.closed()) return;
-    if (frame.to !== this.selfId) return this.relay(frame, sourceId);
+    if (this.#host.closed()) return;
+    if (frame.to !== this.#selfId) return this.#relay(frame, sourceId);
     const peerId = frame.from;
-    if (peerId === this.selfId) return this.host.fault(sourceId, 'm.sdp from ourselves');
-    const m = this.members.get(peerId);
+    if (peerId === this.#selfId) return this.#host.fault(sourceId, 'm.sdp from ourselves');
+    const m = this.#members.get(peerId);
     const attempt = m?.pending?.lid === frame.lid ? m.pending : m?.live?.lid === frame.lid ? m.live : undefined;
     if (frame.sdp.type === 'candidate') {
       if (attempt) attempt.link.signal(frame.sdp);
@@ -106,8 +114,8 @@ export class Offers {
       // Glare: both offered. The lower id's offer wins, so exactly one link remains; but a
       // re-offer of ours that got nowhere for a while yields to the away member's own offer.
       const stale = m.state === 'away' && performance.now() - m.pending.startedAtMs > GLARE_WINDOW_MS;
-      if (ours && this.selfId < peerId && !stale) return;
-      this.host.log(`${peerId}: dropping our attempt ${m.pending.lid} for its offer ${frame.lid}`);
+      if (ours && this.#selfId < peerId && !stale) return;
+      this.#host.log(`${peerId}: dropping our attempt ${m.pending.lid} for its offer ${frame.lid}`);
       m.pending.link.close();
       m.pending = undefined;
     }
@@ -116,16 +124,16 @@ export class Offers {
       // Offers relayed by one source (a member, or a newcomer at our door) for ids we do not know
       // may not take every connecting slot: a relay can name any `from`.
       if (sourceId !== peerId && this.linksStartedVia(sourceId) >= MAX_OFFERS_RELAYED_PER_PEER) {
-        return this.host.fault(sourceId, `${MAX_OFFERS_RELAYED_PER_PEER} links it relayed offers for are forming already; offer dropped`);
+        return this.#host.fault(sourceId, `${MAX_OFFERS_RELAYED_PER_PEER} links it relayed offers for are forming already; offer dropped`);
       }
       member = newMember(peerId);
       if (sourceId !== peerId) member.introducedBy = sourceId;
-      this.members.set(peerId, member);
+      this.#members.set(peerId, member);
     }
     // A joined member keeps its live link: the new one replaces it only once it proves the id.
-    const started = this.host.startAttempt(member, false, replyRoute, frame.lid);
+    const started = this.#host.startAttempt(member, false, replyRoute, frame.lid);
     if (!started) {
-      if (member.state === 'linking' && !member.live) this.members.delete(peerId);
+      if (member.state === 'linking' && !member.live) this.#members.delete(peerId);
       return;
     }
     started.link.signal(frame.sdp);
@@ -133,41 +141,41 @@ export class Offers {
 
   /** A route asking every joined member but the target to relay (those linked to it will). */
   routeViaJoined(targetId: string): SdpRoute | undefined {
-    const relays = this.host.joinedIds().filter((id) => id !== targetId);
+    const relays = this.#host.joinedIds().filter((id) => id !== targetId);
     if (relays.length === 0) return undefined;
     return (frame) => {
-      for (const id of relays) this.host.sendControl(id, frame);
+      for (const id of relays) this.#host.sendControl(id, frame);
     };
   }
 
-  private relay(frame: Extract<MeshFrame, { t: 'm.sdp' }>, sourceId: string): void {
-    if (frame.from !== sourceId) return this.host.fault(sourceId, 'm.sdp to relay names another sender');
+  #relay(frame: Extract<MeshFrame, { t: 'm.sdp' }>, sourceId: string): void {
+    if (frame.from !== sourceId) return this.#host.fault(sourceId, 'm.sdp to relay names another sender');
     const now = performance.now();
-    let budget = this.relayCounts.get(sourceId);
+    let budget = this.#relayCounts.get(sourceId);
     if (!budget || now - budget.windowStartMs > RELAY_WINDOW_MS) {
       // Sources that never joined (newcomers on our bootstrap channel) are not cleared by forget().
-      if (!budget && this.relayCounts.size >= MAX_RELAY_SOURCES) {
-        for (const [id, b] of this.relayCounts) if (now - b.windowStartMs > RELAY_WINDOW_MS) this.relayCounts.delete(id);
-        if (this.relayCounts.size >= MAX_RELAY_SOURCES) return this.host.fault(sourceId, `relaying for ${MAX_RELAY_SOURCES} sources already`);
+      if (!budget && this.#relayCounts.size >= MAX_RELAY_SOURCES) {
+        for (const [id, b] of this.#relayCounts) if (now - b.windowStartMs > RELAY_WINDOW_MS) this.#relayCounts.delete(id);
+        if (this.#relayCounts.size >= MAX_RELAY_SOURCES) return this.#host.fault(sourceId, `relaying for ${MAX_RELAY_SOURCES} sources already`);
       }
-      this.relayCounts.set(sourceId, (budget = { windowStartMs: now, count: 0 }));
+      this.#relayCounts.set(sourceId, (budget = { windowStartMs: now, count: 0 }));
     }
-    if (++budget.count > MAX_RELAYS_PER_WINDOW) return this.host.fault(sourceId, `more than ${MAX_RELAYS_PER_WINDOW} relays in ${RELAY_WINDOW_MS} ms`);
-    if (this.host.sendControl(frame.to, frame)) return this.logSdp('relayed', frame);
-    const route = this.host.joinerRoute(frame.to);
+    if (++budget.count > MAX_RELAYS_PER_WINDOW) return this.#host.fault(sourceId, `more than ${MAX_RELAYS_PER_WINDOW} relays in ${RELAY_WINDOW_MS} ms`);
+    if (this.#host.sendControl(frame.to, frame)) return this.#logSdp('relayed', frame);
+    const route = this.#host.joinerRoute(frame.to);
     if (route) return route(frame);
     // Re-offers ask every member to relay; only those linked to the target can: not a fault.
-    this.logSdp('cannot relay (not linked to the target)', frame);
+    this.#logSdp('cannot relay (not linked to the target)', frame);
   }
 
   /** Peers not yet members whose link attempt a given source made us start (gossip or relayed offer). */
   linksStartedVia(sourceId: string): number {
     let count = 0;
-    for (const other of this.members.values()) if (other.state === 'linking' && other.introducedBy === sourceId) count++;
+    for (const other of this.#members.values()) if (other.state === 'linking' && other.introducedBy === sourceId) count++;
     return count;
   }
 
-  private logSdp(what: string, frame: Extract<MeshFrame, { t: 'm.sdp' }>): void {
-    if (this.host.logging) this.host.log(`${what} ${frame.sdp.type} ${frame.from} → ${frame.to} (${frame.lid})`);
+  #logSdp(what: string, frame: Extract<MeshFrame, { t: 'm.sdp' }>): void {
+    if (this.#host.logging) this.#host.log(`${what} ${frame.sdp.type} ${frame.from} → ${frame.to} (${frame.lid})`);
   }
 }

@@ -11,9 +11,9 @@ export const DEPARTURE_MEMORY_MS = 30_000;
 const MAX_DEPARTURES = 1_024;
 
 export class Views {
-  private readonly timer: ReturnType<typeof setInterval> | undefined;
-  private readonly departed = new Map<string, number>();
-  private turn = 0;
+  readonly #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #departed = new Map<string, number>();
+  #turn = 0;
 
   /**
    * @param intervalMs how often a view goes out (0: never)
@@ -25,30 +25,30 @@ export class Views {
     private readonly joinedIds: () => string[],
     private readonly send: (to: string, frame: MeshFrame) => void,
   ) {
-    if (intervalMs > 0) this.timer = setInterval(() => this.sendOne(), intervalMs);
+    if (intervalMs > 0) this.#timer = setInterval(() => this.#sendOne(), intervalMs);
   }
 
   /** A member left: do not offer to it on hearsay for a while. */
   remember(id: string): void {
-    this.departed.delete(id);
-    this.departed.set(id, performance.now());
-    if (this.departed.size > MAX_DEPARTURES) this.departed.delete(this.departed.keys().next().value!);
+    this.#departed.delete(id);
+    this.#departed.set(id, performance.now());
+    if (this.#departed.size > MAX_DEPARTURES) this.#departed.delete(this.#departed.keys().next().value!);
   }
 
   /** True when `id` left less than DEPARTURE_MEMORY_MS ago. */
   recentlyGone(id: string): boolean {
-    const at = this.departed.get(id);
+    const at = this.#departed.get(id);
     return at !== undefined && performance.now() - at < DEPARTURE_MEMORY_MS;
   }
 
   close(): void {
-    clearInterval(this.timer);
+    clearInterval(this.#timer);
   }
 
-  private sendOne(): void {
+  #sendOne(): void {
     const joined = this.joinedIds();
     if (joined.length < 2) return;
-    const to = joined[this.turn++ % joined.length]!;
+    const to = joined[this.#turn++ % joined.length]!;
     this.send(to, { t: 'm.view', members: joined.filter((id) => id !== to).slice(0, MAX_MEMBERS) });
   }
 }
