@@ -44,7 +44,7 @@ export interface SessionOptions {
   reconnectGrace?: number;
   /** Log the mesh's link state changes, relays and retries: `true` (console.debug) or a function. */
   debug?: MeshOptions['debug'];
-  /** A transport of your own instead of the WebRTC mesh (e.g. `createMemoryNetwork().transport`). */
+  /** A transport of your own instead of the WebRTC mesh (e.g. `createMemoryNetwork().transport` from `mesh-signal/testing`). */
   transport?: TransportFactory;
   /**
    * Keep this tab's identity, unacknowledged signals and de-duplication state across a page
@@ -79,7 +79,7 @@ export interface SessionOptions {
  * Creates a Session for `sessionId`; call `connect()` on it to join.
  *
  * @example
- * const session = initSession('room-1', { transport: createMemoryNetwork().transport });
+ * const session = initSession('room-1', { peerjs: { host: 'localhost', port: 8080 } });
  */
 export function initSession(sessionId: string, options: SessionOptions = {}): Session {
   checkSessionOptions(options);
@@ -130,10 +130,9 @@ export { SignalError, ErrorCode, type SignalFailure } from './signal/errors.js';
 export { MAX_DATA_BYTES, MAX_TYPE_BYTES } from './signal/rules.js';
 export type { SignalOptions } from './signal/validate.js';
 export type * from './session-events.js';
-export { createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type DropRule } from './transport/memory.js';
 export { createMeshTransport, MESH_DEFAULTS, type MeshOptions } from './mesh/transport.js';
-export { InviteError, INVITE_DEFAULTS, type Invite, type InviteOptions, type InviteFailure } from './invite-api.js';
-export { decodeInviteCode, type InviteRejection } from './wire/invite-code.js';
+export { InviteError, INVITE_DEFAULTS, decodeInviteCode, type Invite, type InviteOptions, type InviteFailure } from './invite-api.js';
+export type { InviteRejection } from './wire/invite-code.js';
 export type { Transport, TransportEvents, TransportFactory, JoinResult, LeaveReason } from './transport/types.js';
 export { browserPersistence, type Persistence, type KeyValue, type ChannelLike } from './identity/store.js';
 export { MAX_SIGNALS_IN_FLIGHT } from './delivery/delivery.js';

@@ -14,16 +14,30 @@
 import { reportError } from './events.js';
 import { ErrorCode, SignalError } from './signal/errors.js';
 import type { BootstrapChannel } from './bootstrap/types.js';
-import { InviteDoor, InviteError, answerInvite, readInvite, INVITE_DEFAULTS, type InviteAnswer } from './bootstrap/invite.js';
+import { InviteError, INVITE_DEFAULTS } from './bootstrap/invite-error.js';
+import type { InviteAnswer, InviteDoor } from './bootstrap/invite.js';
 import { InviteEntryBootstrap } from './bootstrap/invite-entry.js';
-import { createMeshTransport, MESH_DEFAULTS, type MeshOptions } from './mesh/transport.js';
-import { createPeerJsBootstrap } from './bootstrap/peerjs.js';
-import { rendezvousPeerId } from './bootstrap/rendezvous-id.js';
-import type { Bootstrap } from './bootstrap/types.js';
+import type { DecodeExpectations, DecodeResult } from './wire/invite-code.js';
+import { createMeshTransport, peerJsBootstrapFor, sessionKeyFor, type MeshOptions } from './mesh/transport.js';
 import type { JoinResult, LocalIdentity, Transport, TransportEvents, TransportFactory } from './transport/types.js';
 import type { ConnectionInfo } from './connection.js';
 
-export { InviteError, INVITE_DEFAULTS, type InviteFailure } from './bootstrap/invite.js';
+export { InviteError, INVITE_DEFAULTS, type InviteFailure } from './bootstrap/invite-error.js';
+
+/**
+ * The invite machinery (the code format, SDP munging, the door) is a chunk of its own in the
+ * browser build, loaded the first time a page makes, answers or reads an invite: a page that only
+ * meets through a PeerServer never loads it (issue 10's weight budget).
+ */
+const loadInvites = () => import('./bootstrap/invite.js');
+
+/**
+ * Reads an invite or reply code: the same checks `connect()` and `acceptReply()` make.
+ * @example const r = await decodeInviteCode(code, { kind: 'invite', sessionId: 'room' }); if (!r.ok) console.log(r.reason);
+ */
+export async function decodeInviteCode(input: unknown, expect: DecodeExpectations): Promise<DecodeResult> {
+  return (await import('./wire/invite-code.js')).decodeInviteCode(input, expect);
+}
 
 /** `session.createInvite()`'s options. */
 export interface InviteOptions {
@@ -102,7 +116,7 @@ export class SessionInvites implements InviteHost {
   }
 
   async create(options: InviteOptions = {}): Promise<Invite> {
-    const door = this.door();
+    const door = await this.door();
     const invite = await door.createInvite(options.expiresIn ?? this.options.expiresIn);
     const base = options.baseUrl ?? pageUrl();
     const url = `${base}#session=${encodeURIComponent(this.sessionId)}&invite=${invite.code}`;
@@ -110,7 +124,7 @@ export class SessionInvites implements InviteHost {
   }
 
   async acceptReply(code: unknown): Promise<void> {
-    const door = this.door();
+    const door = await this.door();
     const channel = await door.acceptReply(code);
     const slot = this.current;
     if (!slot || slot.door !== door || !servesChannels(slot.transport)) {
@@ -120,16 +134,23 @@ export class SessionInvites implements InviteHost {
     slot.transport.serveChannel(channel);
   }
 
-  private door(): InviteDoor {
-    const slot = this.current;
-    if (!slot) throw new InviteError('not-connected', 'invites are made and answered by a connected member: call connect() first');
-    if (!servesChannels(slot.transport)) throw new InviteError('not-connected', "this session's transport cannot let newcomers in by invite (only the WebRTC mesh can)");
+  private async door(): Promise<InviteDoor> {
+    this.servingSlot();
+    const { InviteDoor } = await loadInvites();
+    const slot = this.servingSlot(); // again: the session may have disconnected while it loaded
     slot.door ??= new InviteDoor({
       sessionId: this.sessionId,
       iceServers: this.options.iceServers ?? [],
       ...(slot.identity?.certificate ? { certificate: slot.identity.certificate } : {}),
     });
     return slot.door;
+  }
+
+  private servingSlot(): NonNullable<SessionInvites['current']> {
+    const slot = this.current;
+    if (!slot) throw new InviteError('not-connected', 'invites are made and answered by a connected member: call connect() first');
+    if (!servesChannels(slot.transport)) throw new InviteError('not-connected', "this session's transport cannot let newcomers in by invite (only the WebRTC mesh can)");
+    return slot;
   }
 }
 
@@ -175,6 +196,7 @@ class InviteEntryTransport implements ChannelServer {
   async connect(self: ConnectionInfo, events: TransportEvents, identity?: LocalIdentity): Promise<JoinResult> {
     let channel: BootstrapChannel | undefined;
     if (this.entry.invite !== undefined) {
+      const { answerInvite, readInvite } = await loadInvites();
       const invite = await readInvite(this.entry.invite, this.sessionId);
       this.answer = await answerInvite(invite, {
         sessionId: this.sessionId,
@@ -190,7 +212,10 @@ class InviteEntryTransport implements ChannelServer {
         throw new InviteError('closed', 'disconnect() was called while joining by invite');
       }
     }
-    const bootstrap = new InviteEntryBootstrap(channel, this.entry.peerjs ? this.peerJsBootstrap(this.entry.peerjs) : undefined);
+    // The secret's key is derived once per page (cached): the mesh transport gets the same one.
+    const key = this.mesh.secret !== undefined ? await sessionKeyFor(this.mesh.secret, this.sessionId) : undefined;
+    const server = this.entry.peerjs ? peerJsBootstrapFor(this.sessionId, { ...this.mesh, peerjs: this.entry.peerjs }, key) : undefined;
+    const bootstrap = new InviteEntryBootstrap(channel, server);
     this.inner = createMeshTransport({ ...this.mesh, bootstrap: () => bootstrap })(this.sessionId);
     try {
       const joined = await this.inner.connect(self, events, identity);
@@ -202,24 +227,6 @@ class InviteEntryTransport implements ChannelServer {
       if (channel) throw new InviteError('timeout', `the inviter's page opened the link but did not let this page into the mesh (${(error as Error)?.message ?? error})`);
       throw error;
     }
-  }
-
-  /** The same PeerServer point the PeerJS way in uses (same defaults as the mesh transport's). */
-  private peerJsBootstrap(p: NonNullable<MeshOptions['peerjs']>): Bootstrap {
-    const loc = (globalThis as { location?: { hostname?: string; port?: string; protocol?: string } }).location;
-    const secure = p.secure ?? loc?.protocol === 'https:';
-    const host = p.host ?? loc?.hostname;
-    if (!host) throw new InviteError('not-connected', 'peerjs.host is required outside a web page');
-    return createPeerJsBootstrap(rendezvousPeerId(this.sessionId), {
-      host,
-      port: p.port ?? (loc?.port ? Number(loc.port) : secure ? 443 : 80),
-      path: p.path ?? '/',
-      secure,
-      key: p.key ?? 'peerjs',
-      iceServers: this.mesh.iceServers ?? [],
-      serverTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
-      dialTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
-    });
   }
 
   serveChannel(channel: BootstrapChannel): void {

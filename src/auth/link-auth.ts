@@ -21,7 +21,7 @@
  * | `failed`     | anything                                      | `failed`     | the first failure   |
  * A proof that never comes is the mesh's hello timeout (it owns the timer).
  */
-import { linkProof, newNonce, verifyLinkProof, type LinkEnd, type LinkRole, type LinkTranscript } from './link-proof.js';
+import { linkProof, newNonce, verifyLinkProof, type LinkEnd, type LinkKey, type LinkRole, type LinkTranscript } from './link-proof.js';
 import { encodeAuthFrame, encodeHelloAuth, type HelloAuth } from '../wire/auth-frames.js';
 
 export type LinkAuthState = 'hello-wait' | 'proof-wait' | 'verified' | 'failed';
@@ -31,7 +31,7 @@ export type LinkAuthFailure = 'secret-mismatch' | 'bad-proof' | 'unexpected-proo
 
 export interface LinkAuthOptions {
   /** The session's link key (`deriveSessionKey`), or undefined without a secret. */
-  linkKey: Uint8Array | undefined;
+  linkKey: LinkKey | undefined;
   /** Whether we offered this link or answered it. */
   role: LinkRole;
   localId: string;

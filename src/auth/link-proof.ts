@@ -18,8 +18,15 @@
  *   names who is proving to whom.
  * The secret itself never crosses the wire; only HMACs under a key stretched from it.
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+
+/**
+ * The link-proof key: its bytes, and HMAC-SHA256 under it. The HMAC comes with the key (from
+ * `deriveSessionKey`) so this module does not load the hash code a session without a secret never runs.
+ */
+export interface LinkKey {
+  readonly bytes: Uint8Array;
+  mac(data: Uint8Array): Uint8Array;
+}
 
 /** Which end of the link offered (the simple-peer initiator) and which answered. */
 export type LinkRole = 'offerer' | 'answerer';
@@ -57,12 +64,12 @@ export function newNonce(): Uint8Array {
  * The proof `prover` sends for this link.
  * @example linkProof(key.linkKey, transcript, 'offerer') // Uint8Array(32)
  */
-export function linkProof(linkKey: Uint8Array, transcript: LinkTranscript, prover: LinkRole): Uint8Array {
-  return hmac(sha256, linkKey, transcriptBytes(transcript, prover));
+export function linkProof(linkKey: LinkKey, transcript: LinkTranscript, prover: LinkRole): Uint8Array {
+  return linkKey.mac(transcriptBytes(transcript, prover));
 }
 
 /** True when `proof` is the one `prover` must send for this link. Constant time in its content. */
-export function verifyLinkProof(linkKey: Uint8Array, transcript: LinkTranscript, prover: LinkRole, proof: Uint8Array): boolean {
+export function verifyLinkProof(linkKey: LinkKey, transcript: LinkTranscript, prover: LinkRole, proof: Uint8Array): boolean {
   return constantTimeEqual(proof, linkProof(linkKey, transcript, prover));
 }
 

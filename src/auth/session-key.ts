@@ -9,10 +9,14 @@
  *
  * `@noble/hashes` (audited, pure JS), not `crypto.subtle`: browsers hide `crypto.subtle` from
  * plain-http pages, and a LAN session is usually served over plain http.
+ *
+ * Only sessions with a secret run this: the mesh loads it on first use (`sessionKeyFor` in
+ * `../mesh/transport.ts`), so in the browser build it and the hashes are a chunk of their own.
  */
 import { hmac } from '@noble/hashes/hmac.js';
 import { scryptAsync } from '@noble/hashes/scrypt.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { LinkKey } from './link-proof.js';
 
 /**
  * scrypt cost: N = 2^15, r = 8, p = 1 (32 MiB; RFC 7914 gives 2^14 for interactive
@@ -26,8 +30,8 @@ const MAX_CACHED_KEYS = 8;
 
 /** The keys a secret gives for one session. Never sent anywhere. */
 export interface SessionKey {
-  /** HMAC key of link proofs (`link-proof.ts`). */
-  readonly linkKey: Uint8Array;
+  /** The key of link proofs (`link-proof.ts`). */
+  readonly linkKey: LinkKey;
   /** 16 bytes that name the session's rendezvous point (`rendezvous-id.ts`). */
   readonly rendezvousTag: Uint8Array;
 }
@@ -58,7 +62,9 @@ async function stretch(secret: string, sessionId: string): Promise<SessionKey> {
   // The async form yields to the page every few ms instead of freezing it for the whole stretch.
   const master = await scryptAsync(password, salt, { ...SCRYPT_PARAMS, asyncTick: 10 });
   const label = (name: string) => hmac(sha256, master, encoder.encode(`mesh-signal/${name}/v1`));
-  const key: SessionKey = { linkKey: label('link-proof'), rendezvousTag: label('rendezvous-id').slice(0, 16) };
+  const linkKeyBytes = label('link-proof');
+  const linkKey: LinkKey = { bytes: linkKeyBytes, mac: (data) => hmac(sha256, linkKeyBytes, data) };
+  const key: SessionKey = { linkKey, rendezvousTag: label('rendezvous-id').slice(0, 16) };
   master.fill(0);
   return key;
 }

@@ -5,6 +5,7 @@
 import type { TransportEvents } from '../transport/types.js';
 import type { LinkFactory, WrtcClasses } from './link.js';
 import type { SdpRoute } from './member.js';
+import type { LinkKey } from '../auth/link-proof.js';
 
 export interface MeshConfig {
   iceServers: RTCIceServer[];
@@ -29,7 +30,7 @@ export interface MeshConfig {
    * The session secret's link key (`deriveSessionKey`): with it a link becomes a member's only
    * after the peer's proof (`src/auth/`). Undefined: no secret, nothing to prove.
    */
-  linkKey?: Uint8Array;
+  linkKey?: LinkKey;
   /** An open link whose hello (and proof) is not done by then is closed. Default HELLO_TIMEOUT_MS. */
   helloTimeoutMs?: number;
   /** Makes links; default simple-peer. Unit tests pass fakes. */

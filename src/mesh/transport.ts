@@ -11,7 +11,7 @@ import type { JoinResult, LocalIdentity, Transport, TransportEvents, TransportFa
 import { createPeerJsBootstrap } from '../bootstrap/peerjs.js';
 import { DEFAULT_PEERJS_KEY, DEFAULT_PEERJS_PATH } from '../peerjs-defaults.js';
 import { rendezvousPeerId, secretRendezvousPeerId } from '../bootstrap/rendezvous-id.js';
-import { deriveSessionKey, type SessionKey } from '../auth/session-key.js';
+import type { SessionKey } from '../auth/session-key.js';
 import { ErrorCode, SignalError } from '../signal/errors.js';
 import type { Bootstrap, BootstrapChannel } from '../bootstrap/types.js';
 import type { LinkFactory, WrtcClasses } from './link.js';
@@ -104,40 +104,46 @@ export interface MeshCloseOptions {
 }
 
 class MeshTransport implements Transport {
-  private mesh: Mesh | undefined;
-  private rendezvous: Rendezvous | undefined;
-  private started = false;
-  private destroyed = false;
-  private joinWaiter: ((connectionId: string) => void) | undefined;
-  private finishJoinWait: (() => void) | undefined;
-  private events: TransportEvents | undefined;
-  private log: ((line: string) => void) | undefined;
+  #mesh: Mesh | undefined;
+  #rendezvous: Rendezvous | undefined;
+  #started = false;
+  #destroyed = false;
+  #joinWaiter: ((connectionId: string) => void) | undefined;
+  #finishJoinWait: (() => void) | undefined;
+  #events: TransportEvents | undefined;
+  #log: ((line: string) => void) | undefined;
   /** Connected once: only then does losing every link count as this client's outage. */
-  private entered = false;
-  private cutOffAtMs = 0;
-  private reconnectingNow = false;
-  private giveUpTimer: ReturnType<typeof setTimeout> | undefined;
+  #entered = false;
+  #cutOffAtMs = 0;
+  #reconnectingNow = false;
+  #giveUpTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set when a member refused our proof (or we its) while no member had joined us yet. */
-  private joinRefused: SignalError | undefined;
-  private joinedAny = false;
+  #joinRefused: SignalError | undefined;
+  #joinedAny = false;
+
+  readonly #sessionId: string;
+  readonly #options: MeshOptions;
 
   constructor(
-    private readonly sessionId: string,
-    private readonly options: MeshOptions,
-  ) {}
+    sessionId: string,
+    options: MeshOptions,
+  ) {
+    this.#sessionId = sessionId;
+    this.#options = options;
+  }
 
   async connect(self: ConnectionInfo, events: TransportEvents, identity?: LocalIdentity): Promise<JoinResult> {
-    if (this.started) throw new Error('mesh transport: connect() may be called once');
-    this.started = true;
-    this.events = events;
-    const o = this.options;
-    const log = (this.log = debugLogger(o.debug, self.connectionId));
+    if (this.#started) throw new Error('mesh transport: connect() may be called once');
+    this.#started = true;
+    this.#events = events;
+    const o = this.#options;
+    const log = (this.#log = debugLogger(o.debug, self.connectionId));
     const joinTimeoutMs = o.joinTimeoutMs ?? MESH_DEFAULTS.joinTimeoutMs;
     const deadlineMs = performance.now() + joinTimeoutMs;
     // Stretched once per secret and session (~100 ms), before anything names the session.
-    const key = o.secret !== undefined ? await deriveSessionKey(o.secret, this.sessionId) : undefined;
-    if (this.destroyed) throw new Error('mesh transport: closed while connecting');
-    const bootstrap = o.bootstrap ? o.bootstrap(this.sessionId) : this.peerJsBootstrap(key);
+    const key = o.secret !== undefined ? await sessionKeyFor(o.secret, this.#sessionId) : undefined;
+    if (this.#destroyed) throw new Error('mesh transport: closed while connecting');
+    const bootstrap = o.bootstrap ? o.bootstrap(this.#sessionId) : peerJsBootstrapFor(this.#sessionId, this.#options, key);
     const rendezvousConfig = {
       handshakeTimeoutMs: MESH_DEFAULTS.handshakeTimeoutMs,
       retryInitialMs: MESH_DEFAULTS.retryInitialMs,
@@ -155,7 +161,7 @@ class MeshTransport implements Transport {
         heartbeatIntervalMs: o.heartbeatIntervalMs ?? MESH_DEFAULTS.heartbeatIntervalMs,
         heartbeatTimeoutMs: o.heartbeatTimeoutMs ?? MESH_DEFAULTS.heartbeatTimeoutMs,
         byeLingerMs: MESH_DEFAULTS.byeLingerMs,
-        reconnectGraceMs: this.graceMs(),
+        reconnectGraceMs: this.#graceMs(),
         reloadGraceMs: o.reloadGraceMs ?? MESH_DEFAULTS.reloadGraceMs,
         relinkInitialMs: MESH_DEFAULTS.relinkInitialMs,
         relinkMaxMs: MESH_DEFAULTS.relinkMaxMs,
@@ -172,26 +178,26 @@ class MeshTransport implements Transport {
         holding: () => door.holding,
         introducerSeen: (id) => door.introducerSeen(id),
         joined: (id) => {
-          this.joinedAny = true;
-          this.joinWaiter?.(id);
+          this.#joinedAny = true;
+          this.#joinWaiter?.(id);
         },
-        authFailed: (id, reason) => this.onAuthFailed(id, reason),
+        authFailed: (id, reason) => this.#onAuthFailed(id, reason),
         left: (id) => {
-          this.joinWaiter?.(id); // a member that left is not missing
+          this.#joinWaiter?.(id); // a member that left is not missing
           door.memberLeft(id);
         },
         away: (id) => door.memberAway(id),
-        cutOff: (cut) => this.onCutOff(cut),
-        reconnecting: () => this.reconnectingNow,
+        cutOff: (cut) => this.#onCutOff(cut),
+        reconnecting: () => this.#reconnectingNow,
       },
     );
     const rendezvous = new Rendezvous(self, bootstrap, events, rendezvousConfig, createMesh);
     const mesh = rendezvous.mesh;
-    this.mesh = mesh;
-    this.rendezvous = rendezvous;
+    this.#mesh = mesh;
+    this.#rendezvous = rendezvous;
 
     const entry = await rendezvous.enter(deadlineMs, undefined, MESH_DEFAULTS.unreachableAttempts);
-    if (this.destroyed) throw new Error('mesh transport: closed while connecting');
+    if (this.#destroyed) throw new Error('mesh transport: closed while connecting');
     if (entry === 'unreachable') {
       this.close();
       throw new Error(`mesh transport: the PeerServer did not answer ${MESH_DEFAULTS.unreachableAttempts} tries in a row (is it running, and are peerjs host/port/path right?)`);
@@ -200,18 +206,18 @@ class MeshTransport implements Transport {
       this.close();
       throw new Error(`mesh transport: no rendezvous for this session within ${joinTimeoutMs} ms (is the PeerServer reachable?)`);
     }
-    if (entry === 'introducer') return this.entry({ missing: [] });
+    if (entry === 'introducer') return this.#entry({ missing: [] });
     rendezvous.introducerId = entry.introducerId;
     const route = (frame: object): void => entry.channel.send(JSON.stringify(frame));
     for (const id of entry.members) mesh.offerTo(id, route);
-    const missing = await this.waitForJoined(entry.members, deadlineMs);
+    const missing = await this.#waitForJoined(entry.members, deadlineMs);
     rendezvous.dropChannel(entry.channel); // linked (or given up): the PeerServer is no longer needed
-    if (this.joinRefused) {
+    if (this.#joinRefused) {
       this.close();
-      throw this.joinRefused;
+      throw this.#joinRefused;
     }
-    if (this.destroyed) throw new Error('mesh transport: closed while connecting');
-    return this.entry({ missing });
+    if (this.#destroyed) throw new Error('mesh transport: closed while connecting');
+    return this.#entry({ missing });
   }
 
   /**
@@ -219,24 +225,24 @@ class MeshTransport implements Transport {
    * once with 1004 (a wrong secret fails against every member the same way; waiting for the join
    * timeout would only hide it). Later it is one refused link among others.
    */
-  private onAuthFailed(connectionId: string, reason: string): void {
-    if (this.entered || this.joinedAny || this.joinRefused || this.destroyed) return;
-    this.joinRefused = new SignalError(
+  #onAuthFailed(connectionId: string, reason: string): void {
+    if (this.#entered || this.#joinedAny || this.#joinRefused || this.#destroyed) return;
+    this.#joinRefused = new SignalError(
       ErrorCode.AUTHENTICATION_ERROR,
       `could not join: member ${connectionId.slice(0, 64)} and this client do not share the session secret (${reason})`,
     );
-    this.finishJoinWait?.();
+    this.#finishJoinWait?.();
   }
 
   /** Joined: from now on, losing every link is this client's outage. */
-  private entry(result: JoinResult): JoinResult {
-    this.entered = true;
-    if (this.mesh?.isCutOff()) queueMicrotask(() => this.onCutOff(true));
+  #entry(result: JoinResult): JoinResult {
+    this.#entered = true;
+    if (this.#mesh?.isCutOff()) queueMicrotask(() => this.#onCutOff(true));
     return result;
   }
 
-  private graceMs(): number {
-    return this.options.reconnectGraceMs ?? MESH_DEFAULTS.reconnectGraceMs;
+  #graceMs(): number {
+    return this.#options.reconnectGraceMs ?? MESH_DEFAULTS.reconnectGraceMs;
   }
 
   /**
@@ -244,47 +250,47 @@ class MeshTransport implements Transport {
    * server is unreachable too, this client lost its network: `reconnecting`, and `disconnected`
    * if the grace period ends before any member is back. A lone member is never cut off.
    */
-  private onCutOff(cut: boolean): void {
-    if (this.destroyed || !this.entered) return;
-    const mesh = this.mesh!;
+  #onCutOff(cut: boolean): void {
+    if (this.#destroyed || !this.#entered) return;
+    const mesh = this.#mesh!;
     if (cut) {
-      this.cutOffAtMs = performance.now();
-      this.listenOnline(true);
-      void this.rendezvous!.rejoin(
-        () => !this.destroyed && mesh.isCutOff(),
-        () => this.startReconnecting(),
+      this.#cutOffAtMs = performance.now();
+      this.#listenOnline(true);
+      void this.#rendezvous!.rejoin(
+        () => !this.#destroyed && mesh.isCutOff(),
+        () => this.#startReconnecting(),
       );
       return;
     }
-    this.listenOnline(false);
-    if (!this.reconnectingNow) return;
-    this.reconnectingNow = false;
-    clearTimeout(this.giveUpTimer);
-    this.giveUpTimer = undefined;
-    this.log?.('reconnected');
-    this.events!.reconnected();
+    this.#listenOnline(false);
+    if (!this.#reconnectingNow) return;
+    this.#reconnectingNow = false;
+    clearTimeout(this.#giveUpTimer);
+    this.#giveUpTimer = undefined;
+    this.#log?.('reconnected');
+    this.#events!.reconnected();
   }
 
   /** In a page, the browser's `online` event wakes a rejoin that is waiting between tries. */
-  private listenOnline(on: boolean): void {
+  #listenOnline(on: boolean): void {
     const target = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
-    if (on) target.addEventListener?.('online', this.onOnline);
-    else target.removeEventListener?.('online', this.onOnline);
+    if (on) target.addEventListener?.('online', this.#onOnline);
+    else target.removeEventListener?.('online', this.#onOnline);
   }
 
-  private readonly onOnline = (): void => this.rendezvous?.nudge();
+  readonly #onOnline = (): void => this.#rendezvous?.nudge();
 
-  private startReconnecting(): void {
-    if (this.destroyed || this.reconnectingNow || !this.mesh!.isCutOff()) return;
-    this.reconnectingNow = true;
-    this.log?.('reconnecting: every link is away and the rendezvous server is unreachable');
-    this.events!.reconnecting();
-    const leftMs = Math.max(0, this.cutOffAtMs + this.graceMs() - performance.now());
-    this.giveUpTimer = setTimeout(() => {
-      this.giveUpTimer = undefined;
-      if (!this.reconnectingNow || this.destroyed) return;
-      this.log?.('disconnected: no member came back within the grace period');
-      const events = this.events!;
+  #startReconnecting(): void {
+    if (this.#destroyed || this.#reconnectingNow || !this.#mesh!.isCutOff()) return;
+    this.#reconnectingNow = true;
+    this.#log?.('reconnecting: every link is away and the rendezvous server is unreachable');
+    this.#events!.reconnecting();
+    const leftMs = Math.max(0, this.#cutOffAtMs + this.#graceMs() - performance.now());
+    this.#giveUpTimer = setTimeout(() => {
+      this.#giveUpTimer = undefined;
+      if (!this.#reconnectingNow || this.#destroyed) return;
+      this.#log?.('disconnected: no member came back within the grace period');
+      const events = this.#events!;
       this.close();
       events.disconnected('networkDisconnected');
     }, leftMs);
@@ -295,25 +301,25 @@ class MeshTransport implements Transport {
    * channel) as this member's joiner. Closed at once when this transport is not connected.
    */
   serveChannel(channel: BootstrapChannel): void {
-    if (this.destroyed || !this.rendezvous) return channel.close();
-    this.rendezvous.serveChannel(channel);
+    if (this.#destroyed || !this.#rendezvous) return channel.close();
+    this.#rendezvous.serveChannel(channel);
   }
 
   send(toConnectionId: string, frame: object): boolean {
-    if (this.destroyed || !this.mesh) return false;
-    return this.mesh.send(toConnectionId, frame);
+    if (this.#destroyed || !this.#mesh) return false;
+    return this.#mesh.send(toConnectionId, frame);
   }
 
   /** Leave (see Transport). `{ maybeBack: true }` on a reload: see MeshCloseOptions. */
   close(options: MeshCloseOptions = {}): void {
-    if (this.destroyed) return;
-    this.destroyed = true;
-    clearTimeout(this.giveUpTimer);
-    this.reconnectingNow = false;
-    this.listenOnline(false);
-    this.mesh?.close(options.maybeBack === true);
-    this.rendezvous?.close();
-    this.finishJoinWait?.();
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    clearTimeout(this.#giveUpTimer);
+    this.#reconnectingNow = false;
+    this.#listenOnline(false);
+    this.#mesh?.close(options.maybeBack === true);
+    this.#rendezvous?.close();
+    this.#finishJoinWait?.();
   }
 
   /** A reload (the session's `pagehide`): the "maybe back" goodbye, then close (see Transport). */
@@ -322,42 +328,57 @@ class MeshTransport implements Transport {
   }
 
   /** Resolves with the ids still not linked when all are, or at `deadlineMs`. */
-  private waitForJoined(ids: string[], deadlineMs: number): Promise<string[]> {
-    const mesh = this.mesh!;
+  #waitForJoined(ids: string[], deadlineMs: number): Promise<string[]> {
+    const mesh = this.#mesh!;
     const pending = new Set(ids.filter((id) => !mesh.isJoined(id)));
     return new Promise((resolve) => {
-      if (pending.size === 0 || this.destroyed) return resolve([...pending]);
+      if (pending.size === 0 || this.#destroyed) return resolve([...pending]);
       const finish = (): void => {
         clearTimeout(timer);
-        this.joinWaiter = this.finishJoinWait = undefined;
+        this.#joinWaiter = this.#finishJoinWait = undefined;
         resolve([...pending]);
       };
       const timer = setTimeout(finish, Math.max(0, deadlineMs - performance.now()));
-      this.finishJoinWait = finish;
-      this.joinWaiter = (id) => {
+      this.#finishJoinWait = finish;
+      this.#joinWaiter = (id) => {
         pending.delete(id);
         if (pending.size === 0) finish();
       };
     });
   }
 
-  private peerJsBootstrap(key: SessionKey | undefined): Bootstrap {
-    const p = this.options.peerjs ?? {};
-    const loc = (globalThis as { location?: { hostname?: string; port?: string; protocol?: string } }).location;
-    const secure = p.secure ?? loc?.protocol === 'https:';
-    const host = p.host ?? loc?.hostname;
-    const port = p.port ?? (loc?.port ? Number(loc.port) : secure ? 443 : 80);
-    if (!host) throw new Error('mesh transport: options.peerjs.host is required outside a web page');
-    const rendezvousId = key ? secretRendezvousPeerId(key.rendezvousTag) : rendezvousPeerId(this.sessionId);
-    return createPeerJsBootstrap(rendezvousId, {
-      host,
-      port,
-      path: p.path ?? DEFAULT_PEERJS_PATH,
-      secure,
-      key: p.key ?? DEFAULT_PEERJS_KEY,
-      iceServers: this.options.iceServers ?? [],
-      serverTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
-      dialTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
-    });
-  }
+}
+
+/**
+ * The keys of the session secret. The stretching code (scrypt, HMAC) is loaded here, on first
+ * use: a page whose sessions have no secret never loads it.
+ */
+export async function sessionKeyFor(secret: string, sessionId: string): Promise<SessionKey> {
+  const { deriveSessionKey } = await import('../auth/session-key.js');
+  return deriveSessionKey(secret, sessionId);
+}
+
+/**
+ * The PeerServer way in for `sessionId`: the point a secret names when the session has one. Both
+ * ways in use it (this transport, and invite sessions that also name a PeerServer), so they meet
+ * at the same point with the same defaults.
+ */
+export function peerJsBootstrapFor(sessionId: string, options: Pick<MeshOptions, 'peerjs' | 'iceServers'>, key: SessionKey | undefined): Bootstrap {
+  const p = options.peerjs ?? {};
+  const loc = (globalThis as { location?: { hostname?: string; port?: string; protocol?: string } }).location;
+  const secure = p.secure ?? loc?.protocol === 'https:';
+  const host = p.host ?? loc?.hostname;
+  const port = p.port ?? (loc?.port ? Number(loc.port) : secure ? 443 : 80);
+  if (!host) throw new Error('mesh transport: options.peerjs.host is required outside a web page');
+  const rendezvousId = key ? secretRendezvousPeerId(key.rendezvousTag) : rendezvousPeerId(sessionId);
+  return createPeerJsBootstrap(rendezvousId, {
+    host,
+    port,
+    path: p.path ?? DEFAULT_PEERJS_PATH,
+    secure,
+    key: p.key ?? DEFAULT_PEERJS_KEY,
+    iceServers: options.iceServers ?? [],
+    serverTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
+    dialTimeoutMs: MESH_DEFAULTS.serverTimeoutMs,
+  });
 }

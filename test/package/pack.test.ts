@@ -56,17 +56,28 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
-  it('builds first (prepack) and ships the two builds, their source maps and the types; nothing else', () => {
+  it('builds first (prepack) and ships the builds, their chunks, source maps and the types; nothing else', () => {
     const listed = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean).map((path) => path.replace(/^package\//, ''));
     const types = listed.filter((path) => path.startsWith('dist/types/'));
-    expect(listed.filter((path) => !path.startsWith('dist/types/')).sort()).toEqual([
+    const chunks = listed.filter((path) => path.startsWith('dist/chunks/'));
+    expect(listed.filter((path) => !path.startsWith('dist/types/') && !path.startsWith('dist/chunks/')).sort()).toEqual([
       'README.md',
+      'dist/mesh-signal-testing.min.js',
+      'dist/mesh-signal-testing.min.js.map',
       'dist/mesh-signal.global.js',
       'dist/mesh-signal.global.js.map',
       'dist/mesh-signal.min.js',
       'dist/mesh-signal.min.js.map',
       'package.json',
     ]);
+    // The minified chunks only (the unminified build's are for reading the repository), each with its map.
+    expect(chunks.every((path) => /^dist\/chunks\/[\w-]+\.min\.js(\.map)?$/.test(path))).toBe(true);
+    expect(chunks.filter((path) => path.endsWith('.js')).map((path) => path.replace(/-\w+\.min\.js$/, '')).filter((name) => !name.endsWith('/chunk')).sort()).toEqual([
+      'dist/chunks/invite',
+      'dist/chunks/invite-code',
+      'dist/chunks/session-key',
+    ]);
+    expect(chunks.filter((path) => path.endsWith('.map'))).toHaveLength(chunks.length / 2);
     expect(types).toContain('dist/types/index.d.ts');
     expect(types).toContain('dist/types/ot/global.d.ts');
     expect(types.every((path) => path.endsWith('.d.ts'))).toBe(true);
@@ -111,6 +122,27 @@ describe('the tarball installed into an empty project, offline', () => {
       run(process.execPath, [tsc, '-p', `tsconfig.${resolution}.json`], consumer);
     });
   }
+
+  it('runs from the installed files: mesh-signal/testing, and a chunk loaded on first use', () => {
+    // Two sessions on the in-memory network signal each other; decodeInviteCode loads the
+    // invite-code chunk (dist/chunks/) from the installed package.
+    const script = `
+      import { initSession, decodeInviteCode } from 'mesh-signal';
+      import { createMemoryNetwork } from 'mesh-signal/testing';
+      const network = createMemoryNetwork();
+      const a = initSession('room', { transport: network.transport, persist: false });
+      const b = initSession('room', { transport: network.transport, persist: false });
+      const heard = new Promise((resolve) => b.on('signal:hi', (e) => resolve(e.data)));
+      await a.connect({ data: 'a' });
+      await b.connect({ data: 'b' });
+      await a.signal({ type: 'hi', data: 'hello' });
+      const decoded = await decodeInviteCode('not a code', { kind: 'invite', sessionId: 'room' });
+      console.log(JSON.stringify({ heard: await heard, reason: decoded.reason }));
+      a.disconnect(); b.disconnect();
+    `;
+    writeFileSync(join(consumer, 'smoke.mjs'), script);
+    expect(JSON.parse(run(process.execPath, ['smoke.mjs'], consumer).trim().split('\n').pop()!)).toEqual({ heard: 'hello', reason: 'wrong-version' });
+  });
 
   it('a type error in the consumer is reported (the check above can fail)', () => {
     writeFileSync(join(consumer, 'src/wrong.ts'), "import { initSession } from 'mesh-signal';\ninitSession('room').signal({ data: 7 });\n");

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LinkAuth, type LinkAuthStep } from '../../src/auth/link-auth.js';
-import { constantTimeEqual, linkProof, newNonce, verifyLinkProof, type LinkTranscript } from '../../src/auth/link-proof.js';
+import { constantTimeEqual, linkProof, newNonce, verifyLinkProof, type LinkKey, type LinkTranscript } from '../../src/auth/link-proof.js';
 import { deriveSessionKey, type SessionKey } from '../../src/auth/session-key.js';
 import { decodeAuthFrame, decodeHelloAuth } from '../../src/wire/auth-frames.js';
 
@@ -16,7 +16,7 @@ beforeAll(async () => {
 }, 60_000);
 
 /** One side's view of a link, ready to exchange hellos. */
-function end(role: 'offerer' | 'answerer', linkKey: Uint8Array | undefined, ids = { o: 'O', a: 'A' }) {
+function end(role: 'offerer' | 'answerer', linkKey: LinkKey | undefined, ids = { o: 'O', a: 'A' }) {
   const [localId, remoteId] = role === 'offerer' ? [ids.o, ids.a] : [ids.a, ids.o];
   return new LinkAuth({ linkKey, role, localId, remoteId });
 }
@@ -170,18 +170,18 @@ describe('proof primitives', () => {
 describe('deriveSessionKey', () => {
   it('depends on the secret and on the session id, and is cached per pair', async () => {
     const other = await deriveSessionKey('correct horse', 'room2');
-    expect(constantTimeEqual(other.linkKey, key.linkKey)).toBe(false);
-    expect(constantTimeEqual(wrongKey.linkKey, key.linkKey)).toBe(false);
+    expect(constantTimeEqual(other.linkKey.bytes, key.linkKey.bytes)).toBe(false);
+    expect(constantTimeEqual(wrongKey.linkKey.bytes, key.linkKey.bytes)).toBe(false);
     expect(deriveSessionKey('correct horse', 'room')).toBe(deriveSessionKey('correct horse', 'room'));
-    expect(constantTimeEqual((await deriveSessionKey('correct horse', 'room')).linkKey, key.linkKey)).toBe(true);
+    expect(constantTimeEqual((await deriveSessionKey('correct horse', 'room')).linkKey.bytes, key.linkKey.bytes)).toBe(true);
   }, 60_000);
 
   it('separates the rendezvous tag from the link key, and normalises the secret (NFC)', async () => {
     expect(key.rendezvousTag).toHaveLength(16);
-    expect(constantTimeEqual(key.rendezvousTag, key.linkKey.slice(0, 16))).toBe(false);
+    expect(constantTimeEqual(key.rendezvousTag, key.linkKey.bytes.slice(0, 16))).toBe(false);
     const composed = await deriveSessionKey('caf\u00e9', 'room');
     const decomposed = await deriveSessionKey('cafe\u0301', 'room');
-    expect(constantTimeEqual(composed.linkKey, decomposed.linkKey)).toBe(true);
+    expect(constantTimeEqual(composed.linkKey.bytes, decomposed.linkKey.bytes)).toBe(true);
   }, 60_000);
 });
 

@@ -5,7 +5,8 @@
  * every app saw every signal exactly once, in order, and every sender got a completion.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryNetwork, initSession, type Session, type TransportEvents, type TransportFactory } from '../../src/index.js';
+import { initSession, type Session, type TransportEvents, type TransportFactory } from '../../src/index.js';
+import { createMemoryNetwork } from '../../src/testing.js';
 import { connectionOf, joinRoom, rejection, settle, type Room } from './helpers.js';
 
 let room: Room | undefined;

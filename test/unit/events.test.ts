@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { Emitter } from '../../src/events.js';
-import { createMemoryNetwork, initSession } from '../../src/index.js';
+import { initSession } from '../../src/index.js';
+import { createMemoryNetwork } from '../../src/testing.js';
 
 type Events = { ping: { n: number }; pong: { s: string }; toString: { x: 1 } };
 

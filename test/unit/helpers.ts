@@ -1,5 +1,6 @@
 import { expect, vi } from 'vitest';
-import { initSession, createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions, type Session, type SignalEvent } from '../../src/index.js';
+import { initSession, type Session, type SignalEvent } from '../../src/index.js';
+import { createMemoryNetwork, type MemoryNetwork, type MemoryNetworkOptions } from '../../src/testing.js';
 
 /** Sessions joined to one in-memory session, each with a log of the signals it received. */
 export interface Room {

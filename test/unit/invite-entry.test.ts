@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { InviteEntryBootstrap } from '../../src/bootstrap/invite-entry.js';
 import type { Bootstrap, BootstrapChannel, ClaimResult } from '../../src/bootstrap/types.js';
-import { createMemoryNetwork, initSession, InviteError } from '../../src/index.js';
+import { initSession, InviteError } from '../../src/index.js';
+import { createMemoryNetwork } from '../../src/testing.js';
 
 function channel(): BootstrapChannel & { closed: boolean } {
   return { closed: false, send() {}, listen() {}, close() { this.closed = true; } };

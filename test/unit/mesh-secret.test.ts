@@ -8,6 +8,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { deriveSessionKey } from '../../src/auth/session-key.js';
+import type { LinkKey } from '../../src/auth/link-proof.js';
 import { boundConnectionId } from '../../src/identity/fingerprint.js';
 import { fakeCertificate, type MemoryLink } from '../../src/mesh/memory-link.js';
 import { MAX_CONTROL_FRAMES_PER_SECOND, MAX_LINKS_STARTED_PER_PEER, MAX_OFFERS_RELAYED_PER_PEER } from '../../src/mesh/mesh.js';
@@ -98,7 +99,7 @@ describe('a session secret on the mesh', () => {
 
 // ---- Mesh-level bounds, with scripted peers ----
 
-function node(linkKey?: Uint8Array): MeshNode {
+function node(linkKey?: LinkKey): MeshNode {
   const me = identity();
   return new MeshNode(world, { connectionId: me.id, creationTime: 1, data: me.id }, { certificate: me.certificate, linkKey, helloTimeoutMs: HELLO_TIMEOUT_MS });
 }

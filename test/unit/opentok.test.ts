@@ -8,7 +8,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryNetwork, OT, OTError, Publisher, SignalError, Subscriber, type ExceptionEvent, type OTSession, type Transport } from '../../src/index.js';
+import { OT, OTError, Publisher, SignalError, Subscriber, type ExceptionEvent, type OTSession, type Transport } from '../../src/index.js';
+import { createMemoryNetwork } from '../../src/testing.js';
 import { sessionOptions } from '../../src/ot/index.js';
 
 const sessions: OTSession[] = [];

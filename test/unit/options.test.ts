@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryNetwork, initSession } from '../../src/index.js';
+import { initSession } from '../../src/index.js';
+import { createMemoryNetwork } from '../../src/testing.js';
 import { MAX_TIMER_MS } from '../../src/options.js';
 
 const transport = createMemoryNetwork().transport;

@@ -4,7 +4,8 @@
  * limit, a wall clock set back, and acks in a tab whose timers are throttled.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryNetwork, initSession, type Session } from '../../src/index.js';
+import { initSession, type Session } from '../../src/index.js';
+import { createMemoryNetwork } from '../../src/testing.js';
 import { AckBatcher } from '../../src/delivery/acks.js';
 import { decodeDeliveryFrame, MAX_ACK_IDS, wireForm, type DeliveryFrame } from '../../src/wire/signal-frames.js';
 import { connectionOf, joinRoom, rejection, settle, type Room } from './helpers.js';

@@ -8,7 +8,8 @@
 import { IDBFactory } from 'fake-indexeddb';
 import type { UseStore } from 'idb-keyval';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryNetwork, OUTBOX_MAX_CHARS, Session, type MemoryNetwork, type OutboxSignalEvent, type Persistence, type SignalEvent } from '../../src/index.js';
+import { OUTBOX_MAX_CHARS, Session, type OutboxSignalEvent, type Persistence, type SignalEvent } from '../../src/index.js';
+import { createMemoryNetwork, type MemoryNetwork } from '../../src/testing.js';
 import { connectionOf } from './helpers.js';
 
 /** sessionStorage of one tab; `copy()` is what a duplicated tab starts with. */

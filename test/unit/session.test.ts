@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createMemoryNetwork, initSession, SignalError, type Session, type Transport } from '../../src/index.js';
+import { initSession, SignalError, type Session, type Transport } from '../../src/index.js';
+import { createMemoryNetwork } from '../../src/testing.js';
 import { connectionOf, joinRoom, rejection, settle, type Room } from './helpers.js';
 
 let room: Room | undefined;

@@ -1,5 +1,6 @@
 // A consumer of the installed package, type-checked by test/package/pack.test.ts (never run).
 import { initSession, OT, OTError, SignalError, type Session, type SignalEvent } from 'mesh-signal';
+import { createMemoryNetwork, type MemoryNetwork } from 'mesh-signal/testing';
 
 const session: Session = initSession('room', { peerjs: { host: 'localhost', port: 8080 } });
 session.on('signal:chat', (event: SignalEvent) => {
@@ -10,6 +11,11 @@ session.on('signal:chat', (event: SignalEvent) => {
 void session.signal({ type: 'chat', data: 'hello' }, (error) => {
   if (error) console.log(error.code, error.name, error.failures.length);
 });
+
+// An app's own tests: the in-memory network from mesh-signal/testing.
+const network: MemoryNetwork = createMemoryNetwork({ latencyMs: 1 });
+const tested: Session = initSession('room', { transport: network.transport });
+void tested.connect({ data: 'test' });
 
 // The OpenTok flavour, as an app written for @opentok/client uses it.
 const otSession = OT.initSession('api-key', 'room');
