@@ -6,8 +6,9 @@
  * Node's `events` and `buffer` modules (the npm packages of the same names are the browser
  * versions), the `global` name, and a `process` object for `process.nextTick`. The browser bundles
  * replace readable-stream, buffer, randombytes and debug by small stand-ins (scripts/shims/, see
- * SIMPLE_PEER_STAND_INS), so of those only `global` and the `process` shim are left to resolve;
- * `events` stays mapped for any other dependency that imports it.
+ * SIMPLE_PEER_STAND_INS), so of those only `global` is left to resolve (nothing left in the bundle
+ * uses `process`: the shim once injected into every module is gone, and with it an init call at
+ * the top of each); `events` stays mapped for any other dependency that imports it.
  */
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
@@ -15,26 +16,6 @@ import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
-
-/**
- * `process` as simple-peer's dependencies use it: `process.nextTick(fn, ...args)` (readable-stream,
- * randombytes), `process.env.DEBUG` (debug), `process.browser`. A microtask is what browserify's
- * shim approximates with a timer; a microtask keeps stream callbacks in order and is faster.
- */
-const PROCESS_SHIM = `
-export const process = {
-  browser: true,
-  env: {},
-  argv: [],
-  version: '',
-  versions: {},
-  platform: 'browser',
-  nextTick(fn, ...args) {
-    queueMicrotask(() => fn(...args));
-  },
-};
-`;
-export const PROCESS_SHIM_PATH = 'mesh-signal:process-shim';
 
 /** Node module names the bundle may import, mapped to their browser packages in node_modules. */
 const BROWSER_PACKAGES = {
@@ -70,14 +51,6 @@ const SIMPLE_PEER_STAND_INS = {
 const browserModules = {
   name: 'mesh-signal-browser-modules',
   setup(build) {
-    build.onResolve({ filter: /^mesh-signal:process-shim$/ }, () => ({
-      path: PROCESS_SHIM_PATH,
-      namespace: 'mesh-signal-shim',
-    }));
-    build.onLoad({ filter: /.*/, namespace: 'mesh-signal-shim' }, () => ({
-      contents: PROCESS_SHIM,
-      loader: 'js',
-    }));
     build.onResolve({ filter: /^(node:)?events\/?$/ }, (a) => ({
       path: BROWSER_PACKAGES[a.path.replace(/^node:/, '').replace(/\/$/, '')],
     }));
@@ -96,7 +69,6 @@ export const browserBundleOptions = {
   // es2022: class #private members stay native; lowered, esbuild's helpers cost ~5 µs a signal.
   target: 'es2022',
   define: { global: 'globalThis' },
-  inject: [PROCESS_SHIM_PATH],
   plugins: [browserModules],
   legalComments: 'eof',
 };

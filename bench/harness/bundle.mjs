@@ -1,7 +1,12 @@
-// Bundle weight: src/index.ts bundled with scripts/esbuild-options.mjs, as scripts/build.mjs does,
-// minified, with a metafile — build.mjs does not write its metafile, so we rebuild in memory. Reports:
-//   total        — minified bytes and gzip bytes (zlib level 9) of the whole bundle; also of
-//                  dist/mesh-signal.min.js as built, when present (they should agree)
+// Bundle weight: src/index.ts bundled with scripts/esbuild-options.mjs, as scripts/build.mjs does
+// (split: what only some sessions run is in chunks loaded on first use), minified, with a
+// metafile — build.mjs does not write its metafile, so we rebuild in memory. Reports:
+//   total        — what a page loads to join through a PeerServer: the entry and the chunks it
+//                  imports statically; minified bytes, and gzip bytes (zlib level 9) summed file by
+//                  file, as a server sends them; also of dist/mesh-signal.min.js as built, when
+//                  present (they should agree)
+//   loads        — the same for a page whose session has a secret (+ the session-key chunk), one
+//                  that makes or answers invites (+ the invite chunks), and every chunk
 //   parts        — per package (node_modules/<pkg>, src, shim): minified bytes in the bundle
 //                  (metafile bytesInOutput) and that share of the total gzip bytes
 //   dependencies — rolled up per dependency that src/ imports (every package only reachable
@@ -35,10 +40,51 @@ export function packageOf(input) {
 // BENCH_SRC: measure another source folder (e.g. a `git archive HEAD src` export) instead of src/.
 const ENTRY = path.resolve(ROOT, process.env.BENCH_SRC || 'src', 'index.ts');
 
+/**
+ * The split build in memory. `code` is what a page loads to join through a PeerServer (the entry
+ * and its static imports, concatenated: for the byte counts), `files` those files, `chunks` every
+ * output by name.
+ */
 export async function buildBundle(entry = ENTRY, external = []) {
-  const r = await esbuild.build({ ...BUILD_OPTIONS, entryPoints: [entry], external, absWorkingDir: ROOT, outfile: path.join(ROOT, 'dist/.bench-bundle.js') });
-  const js = r.outputFiles.find((f) => f.path.endsWith('.js'));
-  return { code: Buffer.from(js.contents), metafile: r.metafile };
+  const outdir = path.join(ROOT, 'dist/.bench-bundle');
+  const r = await esbuild.build({
+    ...BUILD_OPTIONS, entryPoints: { 'mesh-signal': entry }, external, absWorkingDir: ROOT, outdir, splitting: true, chunkNames: 'chunks/[name]-[hash]',
+  });
+  const code = new Map(r.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => [path.relative(ROOT, f.path), Buffer.from(f.contents)]));
+  const entryOut = path.relative(ROOT, path.join(outdir, 'mesh-signal.js'));
+  const loaded = staticClosure(entryOut, (o) => r.metafile.outputs[o].imports.filter((i) => i.kind === 'import-statement' && !i.external).map((i) => i.path));
+  const files = loaded.map((o) => ({ name: o, code: code.get(o) }));
+  return { code: Buffer.concat(files.map((f) => f.code)), files, outputs: r.metafile.outputs, all: code, entryOut, metafile: r.metafile };
+}
+
+/** `start` and every file it imports statically, transitively (the order does not matter). */
+function staticClosure(start, importsOf) {
+  const seen = new Set([start]);
+  for (const file of seen) for (const next of importsOf(file)) seen.add(next);
+  return [...seen];
+}
+
+/** Minified bytes and gzip bytes, gzipped file by file (as a server sends them). */
+const weigh = (buffers) => ({ min: buffers.reduce((n, b) => n + b.length, 0), gzip: buffers.reduce((n, b) => n + gz(b), 0), files: buffers.length });
+
+/** What a page loads: the entry's static closure, plus the static closures of the dynamic imports of the modules named. */
+function loads(built, lazyModules) {
+  const outs = built.outputs;
+  const staticOf = (o) => outs[o].imports.filter((i) => i.kind === 'import-statement' && !i.external).map((i) => i.path);
+  const set = new Set(staticClosure(built.entryOut, staticOf));
+  for (const [o, meta] of Object.entries(outs)) {
+    if (o.endsWith('.map') || !meta.entryPoint || !lazyModules.some((m) => meta.entryPoint.endsWith(m))) continue;
+    for (const f of staticClosure(o, staticOf)) set.add(f);
+  }
+  return weigh([...set].map((o) => built.all.get(o)));
+}
+
+/** dist/mesh-signal.min.js as built and the files it imports statically (relative `./chunks/…` paths). */
+function distLoaded() {
+  const start = path.join(ROOT, 'dist/mesh-signal.min.js');
+  if (!existsSync(start)) return undefined;
+  const importsOf = (file) => [...readFileSync(file, 'utf8').matchAll(/(?:^|[;}])import(?:[\w\s{},*$]*from)?\s*"(\.\/[^"]+)"/g)].map((m) => path.resolve(path.dirname(file), m[1]));
+  return weigh(staticClosure(start, importsOf).map((f) => readFileSync(f)));
 }
 
 async function alone(dep) {
@@ -49,18 +95,25 @@ async function alone(dep) {
 }
 
 export async function bundle() {
-  const { code, metafile } = await buildBundle();
-  const total = { min: code.length, gzip: gz(code) };
-  const distMin = path.join(ROOT, 'dist/mesh-signal.min.js');
-  if (existsSync(distMin)) {
-    const b = readFileSync(distMin);
-    total.distMinJs = { min: b.length, gzip: gz(b) };
-  }
-  const out = Object.values(metafile.outputs).find((o) => o.entryPoint || o.inputs);
+  const built = await buildBundle();
+  const { metafile } = built;
+  const page = weigh(built.files.map((f) => f.code));
+  const total = { min: page.min, gzip: page.gzip, files: page.files };
+  const dist = distLoaded();
+  if (dist) total.distMinJs = dist;
+  const loadsBy = {
+    peerServer: page,
+    withSecret: loads(built, ['auth/session-key.ts']),
+    withInvites: loads(built, ['bootstrap/invite.ts', 'wire/invite-code.ts']),
+    everything: weigh([...built.all.values()]),
+  };
+  // Parts: the inputs of the files a PeerServer page loads.
   const byPkg = new Map();
-  for (const [input, { bytesInOutput }] of Object.entries(out.inputs)) {
-    const p = packageOf(input);
-    byPkg.set(p, (byPkg.get(p) ?? 0) + bytesInOutput);
+  for (const f of built.files) {
+    for (const [input, { bytesInOutput }] of Object.entries(metafile.outputs[f.name].inputs)) {
+      const p = packageOf(input);
+      byPkg.set(p, (byPkg.get(p) ?? 0) + bytesInOutput);
+    }
   }
   const sumIn = [...byPkg.values()].reduce((a, b) => a + b, 0);
   const share = (b) => Math.round((b / sumIn) * total.gzip);
@@ -99,7 +152,7 @@ export async function bundle() {
     if (roots.includes(name)) {
       // Marginal weight: the whole bundle minus the bundle with this dependency left out (external).
       const without = await buildBundle(undefined, [name]);
-      row.marginalGzip = total.gzip - gz(without.code);
+      row.marginalGzip = total.gzip - weigh(without.files.map((f) => f.code)).gzip;
     }
     row.pct = Math.round((1000 * min) / sumIn) / 10;
     dependencies.push(row);
@@ -109,5 +162,5 @@ export async function bundle() {
     if (!byPkg.has(dep) && !dependencies.some((d) => d.name === dep)) dependencies.push({ name: dep, min: 0, gzipShare: 0, packages: [], aloneGzip: (await alone(dep).catch(() => ({ gzip: null }))).gzip, notInBundle: true });
   }
   const { BUDGET_GZIP, BUDGET_SRC_GZIP, BUDGET_WHY } = await import('../bundle-budget.mjs');
-  return { file: 'dist/mesh-signal.js (src/index.ts as scripts/build.mjs bundles it), minified', total, parts: dependencies.map((d) => ({ name: d.name, min: d.min, gzipShare: d.gzipShare, marginalGzip: d.marginalGzip, aloneGzip: d.aloneGzip })), packages: parts, dependencies, budget: { gzip: BUDGET_GZIP, srcGzip: BUDGET_SRC_GZIP, why: BUDGET_WHY } };
+  return { file: 'dist/mesh-signal.min.js and the chunks it imports statically (src/index.ts as scripts/build.mjs bundles it), minified; gzip file by file', total, loads: loadsBy, parts: dependencies.map((d) => ({ name: d.name, min: d.min, gzipShare: d.gzipShare, marginalGzip: d.marginalGzip, aloneGzip: d.aloneGzip })), packages: parts, dependencies, budget: { gzip: BUDGET_GZIP, srcGzip: BUDGET_SRC_GZIP, why: BUDGET_WHY } };
 }
