@@ -135,4 +135,31 @@ describe('clocks', () => {
     expect(sent).toHaveLength(2);
     expect(sent[1]).toEqual(['x', { t: 'ack', id: 2, ids: [3] }]);
   });
+
+  it('one wake-up channel serves every batcher and every burst: a flushed batcher is not woken again, later bursts are', async () => {
+    const sent: unknown[] = [];
+    const one = new AckBatcher((to, frame) => sent.push(['one', to, frame]));
+    const two = new AckBatcher((to, frame) => sent.push(['two', to, frame]));
+    const nextTasks = async (done: () => boolean) => {
+      for (let turn = 0; turn < 100 && !done(); turn++) await new Promise((resolve) => setImmediate(resolve));
+    };
+    for (const id of [1, 2, 3]) one.ack('x', id);
+    for (const id of [1, 2]) two.ack('y', id);
+    one.flush(); // sent now: its scheduled wake-up must not send anything twice
+    await nextTasks(() => sent.length >= 4);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(sent).toEqual([
+      ['one', 'x', { t: 'ack', id: 1 }],
+      ['two', 'y', { t: 'ack', id: 1 }],
+      ['one', 'x', { t: 'ack', id: 2, ids: [3] }],
+      ['two', 'y', { t: 'ack', id: 2 }],
+    ]);
+    sent.length = 0;
+    for (const id of [4, 5, 6]) one.ack('x', id); // a second burst: a new wake-up
+    await nextTasks(() => sent.length >= 2);
+    expect(sent).toEqual([
+      ['one', 'x', { t: 'ack', id: 4 }],
+      ['one', 'x', { t: 'ack', id: 5, ids: [6] }],
+    ]);
+  });
 });
