@@ -62,7 +62,7 @@ export interface MeshHooks {
 
 /** Default of `helloTimeoutMs`: hello and proof take one round trip once the channel is open. */
 export const HELLO_TIMEOUT_MS = 5_000;
-/** Links one member's gossip may have us forming at once; more of its ids wait for a later view. */
+/** Links one member's gossip may have us forming at once; more of its ids (up to MAX_MEMBERS) wait for a slot. */
 export const MAX_LINKS_STARTED_PER_PEER = 16;
 /**
  * Links to unknown peers one source may have us answering at once through offers it relayed

@@ -53,6 +53,8 @@ export class Mesh {
   readonly #heartbeatTimer: ReturnType<typeof setInterval>;
   readonly #views: Views;
   readonly #healing: Healing;
+  /** Per member: ids its gossip named that wait for a link slot (`#learnOf`). */
+  readonly #waitingVia = new Map<string, string[]>();
   #destroyed = false;
 
   readonly #self: ConnectionInfo;
@@ -302,6 +304,7 @@ export class Mesh {
     if (!this.#authenticated(m, a, hello)) return;
     clearTimeout(a.helloTimer);
     a.helloTimer = undefined;
+    this.#slotFreed(m.introducedBy);
     m.introducedBy = undefined;
     const before = m.state;
     const old = m.live;
@@ -390,16 +393,19 @@ export class Mesh {
     if (others.length > 0) a.link.send(JSON.stringify({ t: 'm.peers', members: others.slice(0, MAX_MEMBERS) } satisfies MeshFrame));
   }
 
-  /** Link to everyone a member knows and we do not, relayed through it. */
+  /**
+   * Link to everyone a member knows and we do not, relayed through it: at most
+   * MAX_LINKS_STARTED_PER_PEER forming at once per member (its gossip may not fill our connecting
+   * slots with ids it made up); the rest wait, in order, and start as those links settle. (They
+   * used to be dropped until a later view: 32 pages joining at once then never all met.)
+   */
   #learnOf(m: Member, ids: string[]): void {
-    // One member's gossip may not fill the mesh's connecting slots with ids it made up.
     let started = this.#offers.linksStartedVia(m.id);
-    for (const id of ids) {
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
       if (!this.#current(m) || m.state !== 'joined') return;
       if (this.#members.has(id) || id === this.#self.connectionId || this.#views.recentlyGone(id)) continue;
-      if (started >= MAX_LINKS_STARTED_PER_PEER) {
-        return this.#fault(m.id, `its gossip already has ${MAX_LINKS_STARTED_PER_PEER} links forming; the rest waits for a later view`);
-      }
+      if (started >= MAX_LINKS_STARTED_PER_PEER) return this.#heardLater(m, ids.slice(i));
       this.#log(`${id}: heard of it from ${m.id}; offering through it`);
       this.offerTo(id, this.routeVia(m.id));
       const created = this.#members.get(id);
@@ -408,6 +414,30 @@ export class Mesh {
         started++;
       }
     }
+  }
+
+  /** Ids `m` named that wait for one of its link slots: at most MAX_MEMBERS, the newest dropped. */
+  #heardLater(m: Member, ids: string[]): void {
+    const waiting = this.#waitingVia.get(m.id) ?? [];
+    for (const id of ids) if (!waiting.includes(id)) waiting.push(id);
+    if (waiting.length > MAX_MEMBERS) {
+      this.#fault(m.id, `its gossip named more than ${MAX_MEMBERS} members we have not met; the rest waits for a later view`);
+      waiting.length = MAX_MEMBERS;
+    }
+    this.#waitingVia.set(m.id, waiting);
+  }
+
+  /** A link `via`'s gossip started has settled (joined or forgotten): start what waits for its slot. */
+  #slotFreed(via: string | undefined): void {
+    if (via === undefined || !this.#waitingVia.has(via)) return;
+    // On a microtask: this runs inside the adoption or the failure of another link.
+    queueMicrotask(() => {
+      const waiting = this.#waitingVia.get(via);
+      const m = this.#members.get(via);
+      if (!waiting || this.#destroyed) return;
+      this.#waitingVia.delete(via);
+      if (m) this.#learnOf(m, waiting);
+    });
   }
 
   #onLinkClosed(m: Member, a: Attempt, why: string): void {
@@ -448,6 +478,7 @@ export class Mesh {
   #forget(m: Member): void {
     if (this.#members.get(m.id) === m) this.#members.delete(m.id);
     disposeMember(m);
+    this.#slotFreed(m.introducedBy);
   }
 
   /** Final: the member is gone for this stay. */
@@ -457,6 +488,8 @@ export class Mesh {
     this.#members.delete(m.id);
     this.#offers.forget(m.id);
     this.#controlBudget.forget(m.id);
+    this.#waitingVia.delete(m.id);
+    this.#slotFreed(m.introducedBy);
     disposeMember(m);
     this.#views.remember(m.id);
     this.#log(`${m.id}: gone (${reason})`);

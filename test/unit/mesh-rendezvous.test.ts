@@ -51,6 +51,13 @@ describe('mesh transport over memory', () => {
     for (const p of group) expect([p.events('left'), p.faults]).toEqual([[], []]);
   });
 
+  it('32 clients connecting at once all meet: gossip past one member\'s 16 link slots waits for a slot instead of being dropped', async () => {
+    const group = Array.from({ length: 32 }, (_, i) => peer(`p${String(i).padStart(2, '0')}`));
+    for (const p of group) p.connect();
+    await advanceUntil(() => fullMesh(group), 'a full mesh of 32', 60_000);
+    for (const p of group) expect([p.events('left'), p.faults]).toEqual([[], []]);
+  });
+
   it('a newcomer whose first m.join is lost sends it again and gets in; the holder answers the repeat', async () => {
     const [a, b] = ['a', 'b'].map(peer) as [Peer, Peer];
     a.connect();
