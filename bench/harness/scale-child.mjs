@@ -24,7 +24,7 @@
 import * as esbuild from 'esbuild';
 import os from 'node:os';
 import path from 'node:path';
-import { mkdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 
@@ -284,7 +284,9 @@ async function main() {
   const srcDir = path.resolve(ROOT, process.env.BENCH_SRC || 'src');
   await esbuild.build({
     stdin: { contents: [
-      `export { initSession, createMemoryNetwork, createMeshTransport } from ${JSON.stringify(path.join(srcDir, 'index.ts'))};`,
+      `export { initSession, createMeshTransport } from ${JSON.stringify(path.join(srcDir, 'index.ts'))};`,
+      // mesh-signal/testing since 4458519; an older src/ (BENCH_SRC) exported it from index.ts.
+      `export { createMemoryNetwork } from ${JSON.stringify(path.join(srcDir, existsSync(path.join(srcDir, 'testing.ts')) ? 'testing.ts' : 'index.ts'))};`,
       `export { createMemoryLinks } from ${JSON.stringify(path.join(srcDir, 'mesh', 'memory-link.ts'))};`,
       `export { createMemoryRendezvous } from ${JSON.stringify(path.join(srcDir, 'bootstrap', 'memory.ts'))};`,
     ].join('\n'), resolveDir: ROOT, loader: 'ts', sourcefile: 'bench-scale-entry.ts' },
@@ -293,7 +295,7 @@ async function main() {
   });
   let lib;
   try { lib = createRequire(import.meta.url)(out); } finally { rmSync(out, { force: true }); }
-  if (typeof lib.createMemoryNetwork !== 'function') throw new Error('src/index.ts does not export createMemoryNetwork');
+  if (typeof lib.createMemoryNetwork !== 'function') throw new Error('src/ does not export createMemoryNetwork');
 
   const variantsArg = args.find((a) => a.startsWith('--variants='))?.slice(11) ?? (args.includes('--variants') ? args[args.indexOf('--variants') + 1] : 'memory,mesh');
   const variants = new Set(variantsArg.split(','));

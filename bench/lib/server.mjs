@@ -27,6 +27,10 @@ const FILES = {
   '/__bench/mesh-signal-alt.js': [process.env.BENCH_ALT || 'dist/mesh-signal.js', 'text/javascript'],
 };
 
+// A split build (dist/mesh-signal.js) imports chunks beside it, from ./chunks/: looked up in the
+// chunks folder of either build (their names carry a content hash, so the two never collide).
+const CHUNK_DIRS = [...new Set([process.env.BENCH_LIB || 'dist/mesh-signal.js', process.env.BENCH_ALT || 'dist/mesh-signal.js'].map((f) => path.join(path.dirname(f), 'chunks')))];
+
 export async function startBenchServer({ own = false } = {}) {
   const pages = await startPageServer();
   let peer = null;
@@ -63,6 +67,14 @@ async function startPageServer() {
   const express = createRequire(require.resolve('peer'))('express');
   const app = express();
   const server = http.createServer(app);
+  app.get('/__bench/chunks/:file', async (req, res) => {
+    for (const dir of CHUNK_DIRS) {
+      const file = path.join(ROOT, dir, path.basename(req.params.file));
+      if (!existsSync(file)) continue;
+      return res.set({ 'content-type': 'text/javascript; charset=utf-8', 'cache-control': 'no-store', 'cross-origin-resource-policy': 'same-origin' }).send(await readFile(file));
+    }
+    res.status(404).send('not found');
+  });
   app.get('/__bench/:file', async (req, res) => {
     const f = FILES[req.path];
     if (!f) return res.status(404).send('not found');
