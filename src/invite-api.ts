@@ -244,6 +244,19 @@ class InviteEntryTransport implements ChannelServer {
     this.answer?.cancel();
     this.inner?.close();
   }
+
+  /**
+   * A page reload: the mesh's "maybe back" goodbye (README "Reload"), as through a PeerServer.
+   * Without it the session closed with a final goodbye, and the reloaded page came back as a new
+   * Connection. `this.close()` first (without the mesh), so the invite wrapper closes its door.
+   */
+  leaveForReload(): void {
+    const inner = this.inner;
+    this.inner = undefined;
+    this.close();
+    if (inner?.leaveForReload) inner.leaveForReload();
+    else inner?.close();
+  }
 }
 
 function reportErrors(run: () => void): void {
