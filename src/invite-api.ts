@@ -214,6 +214,10 @@ class InviteEntryTransport implements ChannelServer {
     }
     // The secret's key is derived once per page (cached): the mesh transport gets the same one.
     const key = this.mesh.secret !== undefined ? await sessionKeyFor(this.mesh.secret, this.sessionId) : undefined;
+    if (this.closed) {
+      channel?.close();
+      throw new InviteError('closed', 'disconnect() was called while joining by invite');
+    }
     const server = this.entry.peerjs ? peerJsBootstrapFor(this.sessionId, { ...this.mesh, peerjs: this.entry.peerjs }, key) : undefined;
     const bootstrap = new InviteEntryBootstrap(channel, server);
     this.inner = createMeshTransport({ ...this.mesh, bootstrap: () => bootstrap })(this.sessionId);

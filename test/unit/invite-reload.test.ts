@@ -46,3 +46,14 @@ describe('an invite session reloading', () => {
     expect(inner.closes).toEqual(['close']);
   });
 });
+
+describe('an invite session closed while its secret is being stretched', () => {
+  it('never builds its mesh: connect() fails with InviteError closed', async () => {
+    inner.closes.length = 0;
+    const transport = createInviteTransport({ iceServers: [], secret: 'pw' }, {})('room-closed');
+    const joining = transport.connect({ connectionId: 'me', creationTime: 1, data: '' }, {} as never);
+    transport.close(); // while scrypt runs
+    await expect(joining).rejects.toMatchObject({ reason: 'closed' });
+    expect(inner.closes).toEqual([]); // no mesh was made, so none was left
+  }, 30_000);
+});
