@@ -2,7 +2,7 @@
 // npm run bench  (= npm run build && scripts/loopback.sh node bench/run.mjs)
 // Flags: --quick (each harness once with tiny counts; writes nothing), --only=a,b (pair,group,scale,bundle),
 //        --rounds=N (N rounds/runs per figure instead of 8–10: shorter runs on a busy machine),
-//        --profile (Chromium CPU profiles of the mesh-signal latency/throughput runs → bench/profiles/),
+//        --profile (Chromium CPU profiles of the mesh-signal latency/throughput/fan-out runs → bench/profiles/),
 //        --own-server (ignore server/app.mjs),
 //        --merge (with --only: put the parts run into bench/results.json, keeping the others, and
 //        regenerate bench/RESULTS.md; results.json.updates records which part came from which run).
@@ -66,6 +66,10 @@ export async function main(argv = process.argv.slice(2)) {
         const { group } = await import('./harness/group.mjs');
         const g = await group(ctx);
         results.join = g.join; log('join', g.join);
+        if (g.fanout.profile) {
+          results.profile = { ...results.profile, ...g.fanout.profile };
+          delete g.fanout.profile;
+        }
         results.fanout = g.fanout; log('fanout', g.fanout);
       }
     }

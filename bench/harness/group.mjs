@@ -23,7 +23,7 @@ import { withTimeout } from '../lib/server.mjs';
 const uniq = () => Math.random().toString(36).slice(2, 8);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-export async function group({ context, server, quick, withLib, rounds, pagesCount = 8 }) {
+export async function group({ context, server, quick, withLib, rounds, profile, pagesCount = 8 }) {
   const N = pagesCount;
   const pages = await openPages(context, server, N);
   const ps = pageServer(server);
@@ -100,7 +100,7 @@ export async function group({ context, server, quick, withLib, rounds, pagesCoun
     throw e;
   }
   // Fan-out on fresh pages: raw star, PeerJS mesh and a mesh-signal session, built untimed.
-  const fanout = await fanoutOn(pages, { ps, names, quick, withLib, rounds });
+  const fanout = await fanoutOn(pages, { ps, names, quick, withLib, rounds, profile, context });
   await closePages(pages);
 
   const join = {
@@ -117,7 +117,7 @@ export async function group({ context, server, quick, withLib, rounds, pagesCoun
   return { join, fanout };
 }
 
-async function fanoutOn(pages, { ps, names, quick, withLib, rounds: roundsArg }) {
+async function fanoutOn(pages, { ps, names, quick, withLib, rounds: roundsArg, profile, context }) {
   const N = pages.length;
   await Promise.all(pages.map((p) => p.reload({ timeout: 15_000 }).then(() => p.waitForFunction(() => window.B?.ready, null, { timeout: 15_000 }))));
   const others = pages.slice(1);
@@ -157,6 +157,10 @@ async function fanoutOn(pages, { ps, names, quick, withLib, rounds: roundsArg })
   if (withLib) {
     out.signal = summarize(s.signal);
     out.ratioSignalRaw = { median: ratio(out.signal.median, out.raw.median), p95: ratio(out.signal.p95, out.raw.p95) };
+  }
+  if (profile && withLib) {
+    const { profileFanout } = await import('./profile.mjs');
+    out.profile = await profileFanout(pages, keys, { context, quick });
   }
   return out;
 }
