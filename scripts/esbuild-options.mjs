@@ -70,5 +70,7 @@ export const browserBundleOptions = {
   target: 'es2022',
   define: { global: 'globalThis' },
   plugins: [browserModules],
-  legalComments: 'eof',
+  // The bundled packages' license notices go to <file>.LEGAL.txt beside each build (shipped in the
+  // package), linked from a one-line comment: ~80 B less in what every page loads.
+  legalComments: 'linked',
 };

@@ -48,7 +48,8 @@ const ENTRY = path.resolve(ROOT, process.env.BENCH_SRC || 'src', 'index.ts');
 export async function buildBundle(entry = ENTRY, external = []) {
   const outdir = path.join(ROOT, 'dist/.bench-bundle');
   const r = await esbuild.build({
-    ...BUILD_OPTIONS, entryPoints: { 'mesh-signal': entry }, external, absWorkingDir: ROOT, outdir, splitting: true, chunkNames: 'chunks/[name]-[hash]',
+    // sourcemap: as dist/ has it, so each file ends with its sourceMappingURL comment, as pages load it.
+    ...BUILD_OPTIONS, entryPoints: { 'mesh-signal': entry }, external, absWorkingDir: ROOT, outdir, splitting: true, chunkNames: 'chunks/[name]-[hash].min', sourcemap: true,
   });
   const code = new Map(r.outputFiles.filter((f) => f.path.endsWith('.js')).map((f) => [path.relative(ROOT, f.path), Buffer.from(f.contents)]));
   const entryOut = path.relative(ROOT, path.join(outdir, 'mesh-signal.js'));

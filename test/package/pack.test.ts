@@ -56,7 +56,7 @@ afterAll(() => {
 });
 
 describe('npm pack', () => {
-  it('builds first (prepack) and ships the builds, their chunks, source maps and the types; nothing else', () => {
+  it('builds first (prepack) and ships the builds, their chunks, source maps, license notices and the types; nothing else', () => {
     const listed = run('tar', ['-tzf', tarball], work).split('\n').filter(Boolean).map((path) => path.replace(/^package\//, ''));
     const types = listed.filter((path) => path.startsWith('dist/types/'));
     const chunks = listed.filter((path) => path.startsWith('dist/chunks/'));
@@ -65,8 +65,10 @@ describe('npm pack', () => {
       'dist/mesh-signal-testing.min.js',
       'dist/mesh-signal-testing.min.js.map',
       'dist/mesh-signal.global.js',
+      'dist/mesh-signal.global.js.LEGAL.txt',
       'dist/mesh-signal.global.js.map',
       'dist/mesh-signal.min.js',
+      'dist/mesh-signal.min.js.LEGAL.txt',
       'dist/mesh-signal.min.js.map',
       'package.json',
     ]);
